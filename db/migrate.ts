@@ -1,0 +1,43 @@
+import { drizzle } from 'drizzle-orm/mysql2';
+import { migrate } from 'drizzle-orm/mysql2/migrator';
+import { createConnection } from 'mysql2/promise';
+import path from 'node:path';
+import { databaseOf, resolveServer, serverOf, withDatabase } from './local-server';
+
+export const migrationsFolder = path.join(__dirname, 'migrations');
+
+/** Creates the database if needed (utf8mb4: MariaDB's default is latin1) and applies pending migrations. */
+export async function migrateDatabase(databaseUrl: string): Promise<void> {
+  const name = databaseOf(databaseUrl);
+  const server = await createConnection({ uri: serverOf(databaseUrl) });
+  try {
+    await server.query(
+      `create database if not exists \`${name.replace(/`/g, '``')}\` character set utf8mb4 collate utf8mb4_unicode_ci`,
+    );
+  } finally {
+    await server.end();
+  }
+  const connection = await createConnection({ uri: databaseUrl, multipleStatements: false });
+  try {
+    await migrate(drizzle({ client: connection }), { migrationsFolder });
+  } finally {
+    await connection.end();
+  }
+}
+
+/** DATABASE_URL, or the `conduit` database on whatever server resolveServer finds. */
+export async function developmentDatabaseUrl(): Promise<string> {
+  return process.env.DATABASE_URL || withDatabase(await resolveServer(), 'conduit');
+}
+
+if (require.main === module) {
+  developmentDatabaseUrl()
+    .then(async (url) => {
+      await migrateDatabase(url);
+      console.log(`migrated ${databaseOf(url)} on ${new URL(url).host}`);
+    })
+    .catch((error) => {
+      console.error(error instanceof Error ? error.message : error);
+      process.exit(1);
+    });
+}

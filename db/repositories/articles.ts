@@ -1,0 +1,210 @@
+import { and, desc, eq, inArray, isNull, sql, type SQL } from 'drizzle-orm';
+import type { ArticleStore } from '#lib/articles/service';
+import type { ArticleFilter } from '#lib/articles/types';
+import { Conflict } from '#lib/errors';
+import type { Database, Executor } from '../client';
+import { duplicateKey } from '../errors';
+import { articles, articleTags, favorites, follows, tags, users } from '../schema';
+import { authorColumns } from './profiles';
+
+const favoritesCount =
+  sql<number>`(select count(*) from ${favorites} where ${favorites.articleId} = ${articles.id})`.mapWith(
+    Number,
+  );
+
+function favorited(viewerId: number | undefined) {
+  if (viewerId === undefined) return sql<boolean>`false`.mapWith(Boolean);
+  return sql<boolean>`exists(select 1 from ${favorites} where ${favorites.articleId} = ${articles.id} and ${favorites.userId} = ${viewerId})`.mapWith(
+    (value) => Boolean(Number(value)),
+  );
+}
+
+/** Everything a list item shows, author and viewer-relative flags included, in one row per article. */
+function summaryColumns(viewerId: number | undefined) {
+  return {
+    id: articles.id,
+    slug: articles.slug,
+    title: articles.title,
+    description: articles.description,
+    createdAt: articles.createdAt,
+    updatedAt: articles.updatedAt,
+    favorited: favorited(viewerId),
+    favoritesCount,
+    author: authorColumns(viewerId),
+  };
+}
+
+/** Filters are semi-joins (IN subqueries), so the count and the page share one WHERE and no row repeats. */
+function matching(db: Executor, filter: ArticleFilter): SQL {
+  const conditions = [isNull(articles.deletedAt)];
+  if (filter.author !== undefined) {
+    conditions.push(
+      inArray(
+        articles.authorId,
+        db.select({ id: users.id }).from(users).where(eq(users.username, filter.author)),
+      ),
+    );
+  }
+  if (filter.tag !== undefined) {
+    const tagged = db
+      .select({ id: articleTags.articleId })
+      .from(articleTags)
+      .innerJoin(tags, eq(tags.id, articleTags.tagId))
+      .where(eq(tags.name, filter.tag));
+    conditions.push(inArray(articles.id, tagged));
+  }
+  if (filter.favoritedBy !== undefined) {
+    const liked = db
+      .select({ id: favorites.articleId })
+      .from(favorites)
+      .innerJoin(users, eq(users.id, favorites.userId))
+      .where(eq(users.username, filter.favoritedBy));
+    conditions.push(inArray(articles.id, liked));
+  }
+  if (filter.followedBy !== undefined) {
+    const followed = db
+      .select({ id: follows.followeeId })
+      .from(follows)
+      .where(eq(follows.followerId, filter.followedBy));
+    conditions.push(inArray(articles.authorId, followed));
+  }
+  return and(...conditions)!;
+}
+
+/** Tag names for many articles in one query, alphabetically. */
+async function tagListsOf(db: Executor, articleIds: number[]): Promise<Map<number, string[]>> {
+  const lists = new Map<number, string[]>(articleIds.map((id) => [id, []]));
+  if (articleIds.length === 0) return lists;
+  const rows = await db
+    .select({ articleId: articleTags.articleId, name: tags.name })
+    .from(articleTags)
+    .innerJoin(tags, eq(tags.id, articleTags.tagId))
+    .where(inArray(articleTags.articleId, articleIds))
+    .orderBy(tags.name);
+  for (const { articleId, name } of rows) lists.get(articleId)?.push(name);
+  return lists;
+}
+
+/** Replaces an article's tags, creating missing tags; concurrent writers of one tag share its row. */
+async function replaceTags(tx: Executor, articleId: number, names: string[]): Promise<void> {
+  await tx.delete(articleTags).where(eq(articleTags.articleId, articleId));
+  if (names.length === 0) return;
+  await tx
+    .insert(tags)
+    .values(names.map((name) => ({ name })))
+    .onDuplicateKeyUpdate({ set: { name: sql`${tags.name}` } });
+  const rows = await tx.select({ id: tags.id }).from(tags).where(inArray(tags.name, names));
+  await tx.insert(articleTags).values(rows.map(({ id }) => ({ articleId, tagId: id })));
+}
+
+function rethrowSlugTaken(error: unknown): never {
+  if (duplicateKey(error) === 'articles_live_slug_unique') throw new Conflict('slug');
+  throw error;
+}
+
+export function articleRepository(db: Database): ArticleStore {
+  const live = (slug: string) => and(eq(articles.liveSlug, slug), isNull(articles.deletedAt));
+
+  return {
+    async list(filter, { limit, offset }, viewerId) {
+      const where = matching(db, filter);
+      const [[total], page] = await Promise.all([
+        db
+          .select({ count: sql<number>`count(*)`.mapWith(Number) })
+          .from(articles)
+          .where(where),
+        db
+          .select(summaryColumns(viewerId))
+          .from(articles)
+          .innerJoin(users, eq(users.id, articles.authorId))
+          .where(where)
+          .orderBy(desc(articles.createdAt), desc(articles.id))
+          .limit(limit)
+          .offset(offset),
+      ]);
+      const tagLists = await tagListsOf(
+        db,
+        page.map(({ id }) => id),
+      );
+      return {
+        articles: page.map(({ id, ...article }) => ({ ...article, tagList: tagLists.get(id) ?? [] })),
+        articlesCount: total?.count ?? 0,
+      };
+    },
+
+    async find(slug, viewerId) {
+      const [row] = await db
+        .select({ ...summaryColumns(viewerId), body: articles.body })
+        .from(articles)
+        .innerJoin(users, eq(users.id, articles.authorId))
+        .where(live(slug))
+        .limit(1);
+      if (!row) return undefined;
+      const { id, ...article } = row;
+      return { ...article, tagList: (await tagListsOf(db, [id])).get(id) ?? [] };
+    },
+
+    async findRef(slug) {
+      const [row] = await db
+        .select({ id: articles.id, authorId: articles.authorId, slug: articles.slug })
+        .from(articles)
+        .where(live(slug))
+        .limit(1);
+      return row;
+    },
+
+    async create(authorId, { tagList, ...fields }) {
+      try {
+        await db.transaction(async (tx) => {
+          const [result] = await tx.insert(articles).values({ authorId, ...fields });
+          await replaceTags(tx, result.insertId, tagList);
+        });
+      } catch (error) {
+        rethrowSlugTaken(error);
+      }
+    },
+
+    async update(id, { tagList, ...changes }) {
+      try {
+        await db.transaction(async (tx) => {
+          // Strictly later than the previous value, even for two updates within one millisecond.
+          const updatedAt = sql`greatest(${sql.param(new Date(), articles.updatedAt)}, ${articles.updatedAt} + interval 1 millisecond)`;
+          await tx
+            .update(articles)
+            .set({ ...changes, updatedAt })
+            .where(eq(articles.id, id));
+          if (tagList) await replaceTags(tx, id, tagList);
+        });
+      } catch (error) {
+        rethrowSlugTaken(error);
+      }
+    },
+
+    async remove(id) {
+      const now = new Date();
+      await db.update(articles).set({ deletedAt: now, updatedAt: now }).where(eq(articles.id, id));
+    },
+
+    async favorite(articleId, userId) {
+      await db
+        .insert(favorites)
+        .values({ articleId, userId })
+        .onDuplicateKeyUpdate({ set: { articleId: sql`${favorites.articleId}` } });
+    },
+
+    async unfavorite(articleId, userId) {
+      await db.delete(favorites).where(and(eq(favorites.articleId, articleId), eq(favorites.userId, userId)));
+    },
+
+    async tags() {
+      const rows = await db
+        .selectDistinct({ name: tags.name })
+        .from(tags)
+        .innerJoin(articleTags, eq(articleTags.tagId, tags.id))
+        .innerJoin(articles, eq(articles.id, articleTags.articleId))
+        .where(isNull(articles.deletedAt))
+        .orderBy(tags.name);
+      return rows.map(({ name }) => name);
+    },
+  };
+}

@@ -1,0 +1,29 @@
+import { index, mysqlTable, primaryKey, text, uniqueIndex, varchar } from 'drizzle-orm/mysql-core';
+import { id, ref, timestamps } from './columns';
+
+export const users = mysqlTable(
+  'users',
+  {
+    id: id(),
+    username: varchar('username', { length: 64 }).notNull(),
+    email: varchar('email', { length: 255 }).notNull(),
+    passwordHash: varchar('password_hash', { length: 255 }).notNull(),
+    bio: text('bio'),
+    image: varchar('image', { length: 2048 }),
+    ...timestamps,
+  },
+  (t) => [uniqueIndex('users_username_unique').on(t.username), uniqueIndex('users_email_unique').on(t.email)],
+);
+
+export const follows = mysqlTable(
+  'follows',
+  {
+    followerId: ref('follower_id').references(() => users.id),
+    followeeId: ref('followee_id').references(() => users.id),
+    ...timestamps,
+  },
+  (t) => [
+    primaryKey({ columns: [t.followerId, t.followeeId] }),
+    index('follows_followee_idx').on(t.followeeId),
+  ],
+);

@@ -1,0 +1,8 @@
+import { articles } from '#lib/articles/index';
+import { NewArticle } from '#lib/articles/schemas';
+import { created } from '#lib/http/responses';
+import { route } from '#lib/http/route';
+
+export const handler = route({ auth: 'required', body: NewArticle }, async ({ body, user }) =>
+  created({ article: await articles().create(user.id, body.article) }),
+);

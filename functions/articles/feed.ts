@@ -1,0 +1,8 @@
+import { articles } from '#lib/articles/index';
+import { FeedQuery } from '#lib/articles/schemas';
+import { ok } from '#lib/http/responses';
+import { route } from '#lib/http/route';
+
+export const handler = route({ auth: 'required', query: FeedQuery }, async ({ query, user }) =>
+  ok(await articles().list({ followedBy: user.id }, query, user.id)),
+);

@@ -1,0 +1,11 @@
+import { comments } from '#lib/comments/index';
+import { NewComment } from '#lib/comments/schemas';
+import { created } from '#lib/http/responses';
+import { route } from '#lib/http/route';
+import { slugPath } from '#lib/http/schemas';
+
+export const handler = route(
+  { auth: 'required', path: slugPath, body: NewComment },
+  async ({ body, path, user }) =>
+    created({ comment: await comments().create(user.id, path.slug, body.comment.body) }),
+);

@@ -1,0 +1,5 @@
+import { articles } from '#lib/articles/index';
+import { ok } from '#lib/http/responses';
+import { route } from '#lib/http/route';
+
+export const handler = route({ auth: 'none' }, async () => ok({ tags: await articles().tags() }));

@@ -1,0 +1,7 @@
+import { ok } from '#lib/http/responses';
+import { route } from '#lib/http/route';
+import { users } from '#lib/users/index';
+
+export const handler = route({ auth: 'required' }, async ({ user }) =>
+  ok({ user: await users().current(user.id, user.token) }),
+);

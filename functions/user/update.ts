@@ -1,0 +1,8 @@
+import { ok } from '#lib/http/responses';
+import { route } from '#lib/http/route';
+import { users } from '#lib/users/index';
+import { UserUpdate } from '#lib/users/schemas';
+
+export const handler = route({ auth: 'required', body: UserUpdate }, async ({ body, user }) =>
+  ok({ user: await users().update(user.id, body.user) }),
+);

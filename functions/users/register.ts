@@ -1,0 +1,8 @@
+import { created } from '#lib/http/responses';
+import { route } from '#lib/http/route';
+import { users } from '#lib/users/index';
+import { NewUser } from '#lib/users/schemas';
+
+export const handler = route({ auth: 'none', body: NewUser }, async ({ body }) =>
+  created({ user: await users().register(body.user) }),
+);

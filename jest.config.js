@@ -1,0 +1,38 @@
+// Three projects: unit (no I/O), integration (handlers against a real MySQL-family database) and
+// e2e (HTTP against `serverless offline`). Each database project gets its own throw-away database.
+const shared = {
+  transform: { '^.+\\.(t|j)s$': ['@swc/jest', { jsc: { target: 'es2023' }, module: { type: 'commonjs' } }] },
+  // Middy and jose ship ESM only; let SWC turn them into CommonJS for Jest.
+  transformIgnorePatterns: ['/node_modules/(?!(@middy|jose)/)'],
+  moduleNameMapper: {
+    '^#lib/(.*)$': '<rootDir>/lib/$1',
+    '^#db/(.*)$': '<rootDir>/db/$1',
+    // Middy publishes only an `import` export condition, which Jest's CommonJS resolver does not try.
+    '^@middy/([^/]+)$': '<rootDir>/node_modules/@middy/$1/index.js',
+  },
+  testEnvironment: 'node',
+};
+
+/** @type {import('jest').Config} */
+module.exports = {
+  projects: [
+    { ...shared, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
+    {
+      ...shared,
+      displayName: 'integration',
+      testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
+      globalSetup: '<rootDir>/test/support/global-setup.ts',
+      globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+      setupFiles: ['<rootDir>/test/support/env.ts'],
+    },
+    {
+      ...shared,
+      displayName: 'e2e',
+      testMatch: ['<rootDir>/test/e2e/**/*.test.ts'],
+      globalSetup: '<rootDir>/test/support/e2e-setup.ts',
+      globalTeardown: '<rootDir>/test/support/e2e-teardown.ts',
+      setupFiles: ['<rootDir>/test/support/env.ts'],
+      testTimeout: 30_000,
+    },
+  ],
+};

@@ -1,0 +1,114 @@
+import { Conflict, Forbidden, NotFound } from '#lib/errors';
+import { isSlugOf, slugify, withSuffix } from './slug';
+import type { Article, ArticleFields, ArticleFilter, ArticleRef, ArticleSummary, Page } from './types';
+
+export interface ArticleStore {
+  list(
+    filter: ArticleFilter,
+    page: Page,
+    viewerId?: number,
+  ): Promise<{ articles: ArticleSummary[]; articlesCount: number }>;
+  find(slug: string, viewerId?: number): Promise<Article | undefined>;
+  findRef(slug: string): Promise<ArticleRef | undefined>;
+  /** Throws Conflict('slug') when a live article has the slug. */
+  create(authorId: number, fields: ArticleFields): Promise<void>;
+  /** Replaces the tags when `tagList` is given; throws Conflict('slug') like create. */
+  update(id: number, changes: Partial<ArticleFields>): Promise<void>;
+  remove(id: number): Promise<void>;
+  /** Idempotent in both directions. */
+  favorite(articleId: number, userId: number): Promise<void>;
+  unfavorite(articleId: number, userId: number): Promise<void>;
+  tags(): Promise<string[]>;
+}
+
+export interface NewArticle {
+  title: string;
+  description: string;
+  body: string;
+  tagList?: string[];
+}
+
+export type ArticleUpdate = Partial<NewArticle>;
+
+const slugAttempts = 5;
+
+/** Tags are trimmed, de-duplicated (case-insensitively, as the database compares them) and sorted. */
+export function normalizeTags(tags: string[]): string[] {
+  const unique = new Map(tags.map((tag) => [tag.trim().toLowerCase(), tag.trim()]));
+  return [...unique.values()].sort((a, b) => a.localeCompare(b));
+}
+
+/** Tries the plain slug first, then suffixed ones: the unique index, not a prior read, decides. */
+async function withUniqueSlug(base: string, save: (slug: string) => Promise<void>): Promise<string> {
+  for (let attempt = 0; ; attempt++) {
+    const slug = attempt === 0 ? base : withSuffix(base);
+    try {
+      await save(slug);
+      return slug;
+    } catch (error) {
+      if (!(error instanceof Conflict && error.errors.slug) || attempt + 1 >= slugAttempts) throw error;
+    }
+  }
+}
+
+export function articleService(store: ArticleStore) {
+  async function found(slug: string, viewerId?: number): Promise<Article> {
+    const article = await store.find(slug, viewerId);
+    if (!article) throw new NotFound('article');
+    return article;
+  }
+
+  async function ref(slug: string): Promise<ArticleRef> {
+    const article = await store.findRef(slug);
+    if (!article) throw new NotFound('article');
+    return article;
+  }
+
+  async function owned(slug: string, userId: number): Promise<ArticleRef> {
+    const article = await ref(slug);
+    if (article.authorId !== userId) throw new Forbidden('article');
+    return article;
+  }
+
+  return {
+    ref,
+    list: (filter: ArticleFilter, page: Page, viewerId?: number) => store.list(filter, page, viewerId),
+    get: found,
+    tags: () => store.tags(),
+
+    async create(authorId: number, { tagList = [], ...fields }: NewArticle): Promise<Article> {
+      const tags = normalizeTags(tagList);
+      const slug = await withUniqueSlug(slugify(fields.title), (slug) =>
+        store.create(authorId, { ...fields, slug, tagList: tags }),
+      );
+      return found(slug, authorId);
+    },
+
+    async update(userId: number, slug: string, { tagList, ...changes }: ArticleUpdate): Promise<Article> {
+      const article = await owned(slug, userId);
+      const fields = { ...changes, ...(tagList && { tagList: normalizeTags(tagList) }) };
+      if (changes.title === undefined || isSlugOf(article.slug, changes.title)) {
+        await store.update(article.id, fields);
+        return found(article.slug, userId);
+      }
+      const newSlug = await withUniqueSlug(slugify(changes.title), (slug) =>
+        store.update(article.id, { ...fields, slug }),
+      );
+      return found(newSlug, userId);
+    },
+
+    async remove(userId: number, slug: string): Promise<void> {
+      await store.remove((await owned(slug, userId)).id);
+    },
+
+    async favorite(userId: number, slug: string): Promise<Article> {
+      await store.favorite((await ref(slug)).id, userId);
+      return found(slug, userId);
+    },
+
+    async unfavorite(userId: number, slug: string): Promise<Article> {
+      await store.unfavorite((await ref(slug)).id, userId);
+      return found(slug, userId);
+    },
+  };
+}

@@ -1,0 +1,46 @@
+import type { Profile } from '#lib/profiles/types';
+
+/** An article as lists show it: everything but the body (RealWorld dropped list bodies in 2024). */
+export interface ArticleSummary {
+  slug: string;
+  title: string;
+  description: string;
+  tagList: string[];
+  createdAt: Date;
+  updatedAt: Date;
+  favorited: boolean;
+  favoritesCount: number;
+  author: Profile;
+}
+
+export interface Article extends ArticleSummary {
+  body: string;
+}
+
+/** Enough of an article to check it exists and who owns it. */
+export interface ArticleRef {
+  id: number;
+  authorId: number;
+  slug: string;
+}
+
+export interface ArticleFilter {
+  tag?: string;
+  author?: string;
+  favoritedBy?: string;
+  /** Only articles by authors this user follows (the feed). */
+  followedBy?: number;
+}
+
+export interface Page {
+  limit: number;
+  offset: number;
+}
+
+export interface ArticleFields {
+  slug: string;
+  title: string;
+  description: string;
+  body: string;
+  tagList: string[];
+}

@@ -1,0 +1,12 @@
+import { z } from 'zod';
+import { envelope, text } from '#lib/http/schemas';
+
+export const NewComment = envelope('comment', z.object({ body: text(10_000) }));
+
+export const CommentPath = z.object({
+  slug: text(400),
+  id: z
+    .string()
+    .regex(/^\d{1,15}$/, { error: 'must be a comment id' })
+    .transform(Number),
+});

@@ -1,0 +1,43 @@
+import type { ArticleRef } from '#lib/articles/types';
+import { Forbidden, NotFound } from '#lib/errors';
+import type { Profile } from '#lib/profiles/types';
+
+export interface Comment {
+  id: number;
+  createdAt: Date;
+  updatedAt: Date;
+  body: string;
+  author: Profile;
+}
+
+export interface CommentStore {
+  list(articleId: number, viewerId?: number): Promise<Comment[]>;
+  find(id: number, viewerId?: number): Promise<Comment | undefined>;
+  /** The comment's owner, if it is live and belongs to the article. */
+  findAuthor(articleId: number, id: number): Promise<number | undefined>;
+  create(articleId: number, authorId: number, body: string): Promise<number>;
+  remove(id: number): Promise<void>;
+}
+
+/** Comments live under an article: every operation first resolves the article (404 before anything else). */
+export function commentService(store: CommentStore, articleRef: (slug: string) => Promise<ArticleRef>) {
+  return {
+    async list(slug: string, viewerId?: number): Promise<Comment[]> {
+      return store.list((await articleRef(slug)).id, viewerId);
+    },
+
+    async create(authorId: number, slug: string, body: string): Promise<Comment> {
+      const id = await store.create((await articleRef(slug)).id, authorId, body);
+      const comment = await store.find(id, authorId);
+      if (!comment) throw new NotFound('comment');
+      return comment;
+    },
+
+    async remove(userId: number, slug: string, id: number): Promise<void> {
+      const authorId = await store.findAuthor((await articleRef(slug)).id, id);
+      if (authorId === undefined) throw new NotFound('comment');
+      if (authorId !== userId) throw new Forbidden('comment');
+      await store.remove(id);
+    },
+  };
+}

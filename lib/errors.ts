@@ -1,0 +1,48 @@
+/**
+ * Domain errors: what went wrong, in the API's own words, with no HTTP in them. lib/http/errors.ts maps
+ * each kind to a status code; everything else is an unexpected failure and reaches the client as a 500.
+ */
+export type FieldErrors = Record<string, string[]>;
+
+export abstract class DomainError extends Error {
+  abstract readonly kind: 'invalid' | 'unauthorized' | 'forbidden' | 'not_found' | 'conflict';
+  constructor(readonly errors: FieldErrors) {
+    super(
+      Object.entries(errors)
+        .map(([field, messages]) => `${field} ${messages.join(', ')}`)
+        .join('; '),
+    );
+  }
+}
+
+export class Invalid extends DomainError {
+  readonly kind = 'invalid';
+}
+
+export class Unauthorized extends DomainError {
+  readonly kind = 'unauthorized';
+  constructor(field: string, message: string) {
+    super({ [field]: [message] });
+  }
+}
+
+export class Forbidden extends DomainError {
+  readonly kind = 'forbidden';
+  constructor(resource: string) {
+    super({ [resource]: ['forbidden'] });
+  }
+}
+
+export class NotFound extends DomainError {
+  readonly kind = 'not_found';
+  constructor(resource: string) {
+    super({ [resource]: ['not found'] });
+  }
+}
+
+export class Conflict extends DomainError {
+  readonly kind = 'conflict';
+  constructor(...fields: string[]) {
+    super(Object.fromEntries(fields.map((field) => [field, ['has already been taken']])));
+  }
+}

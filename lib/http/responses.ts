@@ -1,0 +1,12 @@
+/** What a route returns: a status and a JSON-serialisable body. route() turns it into the Lambda response. */
+export interface Reply {
+  statusCode: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+export const ok = (body: unknown): Reply => ({ statusCode: 200, body });
+export const created = (body: unknown): Reply => ({ statusCode: 201, body });
+export const noContent = (): Reply => ({ statusCode: 204 });
+
+export const jsonContentType = 'application/json; charset=utf-8';

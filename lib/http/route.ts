@@ -1,0 +1,183 @@
+import middy, { type MiddlewareObj, type Request } from '@middy/core';
+import httpCors from '@middy/http-cors';
+import httpHeaderNormalizer from '@middy/http-header-normalizer';
+import httpJsonBodyParser from '@middy/http-json-body-parser';
+import httpSecurityHeaders from '@middy/http-security-headers';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import type { z } from 'zod';
+import { verifyAccessToken } from '#lib/auth/tokens';
+import { Unauthorized } from '#lib/errors';
+import { toErrorReply } from './errors';
+import { HttpProblem } from './problems';
+import { jsonContentType, type Reply } from './responses';
+import { parse } from './validation';
+
+type AuthMode = 'required' | 'optional' | 'none';
+type Schema = z.ZodType | undefined;
+type Output<S extends Schema> = S extends z.ZodType ? z.output<S> : undefined;
+
+export interface AuthUser {
+  id: number;
+  /** The access token the request presented, for replies that echo it (GET /api/user). */
+  token: string;
+}
+
+export interface RouteOptions<A extends AuthMode, B extends Schema, Q extends Schema, P extends Schema> {
+  auth: A;
+  /** JSON body schema; routes without one never parse a body. */
+  body?: B;
+  query?: Q;
+  path?: P;
+}
+
+export interface RouteInput<A extends AuthMode, B extends Schema, Q extends Schema, P extends Schema> {
+  body: Output<B>;
+  query: Output<Q>;
+  path: Output<P>;
+  user: A extends 'required' ? AuthUser : A extends 'optional' ? AuthUser | undefined : undefined;
+  requestId: string;
+}
+
+type Event = APIGatewayProxyEventV2;
+type Result = APIGatewayProxyStructuredResultV2;
+type RouteContext = Context & { input: Record<string, unknown> };
+type RouteRequest = Request<Event, Result, Error, RouteContext>;
+type Middleware = MiddlewareObj<Event, Result, Error, RouteContext>;
+
+/** API Gateway's payload limit is 10 MB; nothing in Conduit needs more than this. */
+export const maxBodyBytes = 1024 * 1024;
+
+/**
+ * Builds the one Middy stack every route runs in, in this order:
+ * headers normalised → CORS and security headers (added to every reply, errors included) → JSON reply
+ * serialisation → body size cap and JSON parsing (routes with a body only) → authentication → validation
+ * of path, query and body → the handler; the error handler is used last, so it is the first to see an
+ * error and every other middleware's onError still decorates its reply.
+ */
+export function route<
+  A extends AuthMode,
+  B extends Schema = undefined,
+  Q extends Schema = undefined,
+  P extends Schema = undefined,
+>(options: RouteOptions<A, B, Q, P>, handler: (input: RouteInput<A, B, Q, P>) => Promise<Reply>) {
+  const stack = middy<Event, Result, Error, RouteContext>()
+    .use(httpHeaderNormalizer())
+    .use(httpCors({ origins: corsOrigins(), headers: 'authorization,content-type', maxAge: 600 }))
+    .use(httpSecurityHeaders())
+    .use(jsonReply());
+  if (options.body) stack.use(bodySizeLimit()).use(httpJsonBodyParser());
+  if (options.auth !== 'none') stack.use(authenticate(options.auth));
+  stack.use(validate(options)).use(errorHandler());
+  return stack.handler(
+    async (_event, context) =>
+      handler({ requestId: context.awsRequestId, ...context.input } as RouteInput<
+        A,
+        B,
+        Q,
+        P
+      >) as Promise<Result>,
+  );
+}
+
+function corsOrigins(): string[] {
+  return (process.env.CORS_ORIGINS || '*').split(',').map((origin) => origin.trim());
+}
+
+function input(request: RouteRequest): Record<string, unknown> {
+  request.context.input ??= {};
+  return request.context.input;
+}
+
+function bodySizeLimit(): Middleware {
+  return {
+    before: ({ event }) => {
+      const size = event.body ? Buffer.byteLength(event.body, event.isBase64Encoded ? 'base64' : 'utf8') : 0;
+      if (size > maxBodyBytes)
+        throw new HttpProblem(413, { body: [`is too large (maximum is ${maxBodyBytes} bytes)`] });
+    },
+  };
+}
+
+/** Accepts `Authorization: Token <jwt>` (RealWorld) and `Bearer <jwt>`. */
+function authenticate(mode: 'required' | 'optional'): Middleware {
+  return {
+    before: async (request) => {
+      const header = request.event.headers?.authorization;
+      if (!header) {
+        if (mode === 'required') throw new Unauthorized('token', 'is missing');
+        return;
+      }
+      const token = /^(?:Token|Bearer) +([\w-]+\.[\w-]+\.[\w-]+) *$/i.exec(header)?.[1];
+      if (!token) throw new Unauthorized('token', 'is invalid');
+      const { userId } = await verifyAccessToken(token);
+      input(request).user = { id: userId, token };
+    },
+  };
+}
+
+function validate({ path, query, body }: { path?: Schema; query?: Schema; body?: Schema }): Middleware {
+  return {
+    before: (request) => {
+      const target = input(request);
+      const { event } = request;
+      if (path) target.path = parse(path, decodePathParameters(event.pathParameters));
+      if (query) target.query = parse(query, event.queryStringParameters ?? {});
+      if (body) target.body = parse(body, event.body);
+    },
+  };
+}
+
+/** Path parameters may arrive percent-encoded (non-ASCII slugs and usernames); a malformed escape stays as sent. */
+function decodePathParameters(parameters: Record<string, string | undefined> = {}): Record<string, string> {
+  const decoded: Record<string, string> = {};
+  for (const [name, value = ''] of Object.entries(parameters)) {
+    try {
+      decoded[name] = decodeURIComponent(value);
+    } catch {
+      decoded[name] = value;
+    }
+  }
+  return decoded;
+}
+
+function jsonReply(): Middleware {
+  return {
+    after: (request) => {
+      const reply = request.response as Reply;
+      const hasBody = reply.body !== undefined;
+      request.response = {
+        statusCode: reply.statusCode,
+        headers: { ...(hasBody ? { 'content-type': jsonContentType } : {}), ...reply.headers },
+        body: hasBody ? JSON.stringify(reply.body) : '',
+      };
+    },
+  };
+}
+
+function errorHandler(): Middleware {
+  return {
+    onError: (request) => {
+      const requestId = request.context?.awsRequestId ?? 'unknown';
+      const reply = toErrorReply(request.error, requestId);
+      if (reply.unexpected) logFailure(request, requestId);
+      request.response = {
+        statusCode: reply.statusCode,
+        headers: { 'content-type': jsonContentType, ...reply.headers },
+        body: JSON.stringify({ errors: reply.errors }),
+      };
+    },
+  };
+}
+
+function logFailure(request: RouteRequest, requestId: string): void {
+  const error = request.error as (Error & { code?: string }) | undefined;
+  console.error(
+    JSON.stringify({
+      level: 'ERROR',
+      message: 'request failed',
+      requestId,
+      route: request.event.routeKey,
+      error: { name: error?.name, message: error?.message, code: error?.code, stack: error?.stack },
+    }),
+  );
+}

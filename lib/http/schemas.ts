@@ -1,0 +1,21 @@
+import { z } from 'zod';
+
+/** A required, trimmed, non-blank string of at most `max` characters. */
+export const text = (max: number) => z.string().trim().min(1).max(max);
+
+/** A count from the query string: digits only, so "abc", "-1" and "1.5" are 422, never NaN or a 5xx. */
+export const count = (max: number) =>
+  z
+    .string()
+    .regex(/^\d{1,9}$/, { error: 'must be a non-negative whole number' })
+    .transform(Number)
+    .pipe(z.number().max(max));
+
+export const limit = count(100).optional().default(20);
+export const offset = count(Number.MAX_SAFE_INTEGER).optional().default(0);
+
+/** `{ [name]: schema }`: RealWorld wraps every body in an envelope named after the resource. */
+export const envelope = <K extends string, S extends z.ZodType>(name: K, schema: S) =>
+  z.object({ [name]: schema } as Record<K, S>);
+
+export const slugPath = z.object({ slug: text(400) });

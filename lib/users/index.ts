@@ -1,0 +1,6 @@
+import { database } from '#db/client';
+import { userRepository } from '#db/repositories/users';
+import { lazy } from '#lib/lazy';
+import { userService } from './service';
+
+export const users = lazy(() => userService(userRepository(database())));

@@ -1,0 +1,92 @@
+import { decoyHash, hashPassword, verifyPassword } from '#lib/auth/password';
+import { signAccessToken } from '#lib/auth/tokens';
+import { NotFound, Unauthorized } from '#lib/errors';
+
+export interface UserRecord {
+  id: number;
+  username: string;
+  email: string;
+  passwordHash: string;
+  bio: string | null;
+  image: string | null;
+}
+
+export type UserChanges = Partial<Omit<UserRecord, 'id'>>;
+
+export interface UserStore {
+  findById(id: number): Promise<UserRecord | undefined>;
+  findByEmail(email: string): Promise<UserRecord | undefined>;
+  /** Throws Conflict('username' | 'email') when either is taken. */
+  insert(user: Omit<UserRecord, 'id' | 'bio' | 'image'>): Promise<number>;
+  /** Throws Conflict('username' | 'email') when either is taken by someone else. */
+  update(id: number, changes: UserChanges): Promise<void>;
+}
+
+/** The authenticated user, as the RealWorld `user` envelope carries it. */
+export interface AuthenticatedUser {
+  email: string;
+  token: string;
+  username: string;
+  bio: string | null;
+  image: string | null;
+}
+
+export interface Registration {
+  username: string;
+  email: string;
+  password: string;
+}
+
+export interface UserUpdate {
+  username?: string;
+  email?: string;
+  password?: string;
+  bio?: string | null;
+  image?: string | null;
+}
+
+const view = ({ email, username, bio, image }: UserRecord, token: string): AuthenticatedUser => ({
+  email,
+  token,
+  username,
+  bio,
+  image,
+});
+
+export function userService(store: UserStore) {
+  async function existing(id: number): Promise<UserRecord> {
+    const user = await store.findById(id);
+    // A valid token for a user that no longer exists is as good as no token.
+    if (!user) throw new Unauthorized('token', 'is invalid');
+    return user;
+  }
+
+  return {
+    async register({ username, email, password }: Registration): Promise<AuthenticatedUser> {
+      const passwordHash = await hashPassword(password);
+      const id = await store.insert({ username, email, passwordHash });
+      return view({ id, username, email, passwordHash, bio: null, image: null }, await signAccessToken(id));
+    },
+
+    /** Unknown e-mail and wrong password answer alike, after the same amount of hashing work. */
+    async login(email: string, password: string): Promise<AuthenticatedUser> {
+      const user = await store.findByEmail(email);
+      const matches = await verifyPassword(password, user?.passwordHash ?? (await decoyHash()));
+      if (!user || !matches) throw new Unauthorized('credentials', 'invalid');
+      return view(user, await signAccessToken(user.id));
+    },
+
+    async current(id: number, token: string): Promise<AuthenticatedUser> {
+      return view(await existing(id), token);
+    },
+
+    async update(id: number, { password, ...changes }: UserUpdate): Promise<AuthenticatedUser> {
+      await existing(id);
+      const passwordHash = password === undefined ? undefined : await hashPassword(password);
+      await store.update(id, { ...changes, ...(passwordHash && { passwordHash }) });
+      const user = await store.findById(id);
+      if (!user) throw new NotFound('user');
+      return view(user, await signAccessToken(id));
+    },
+  };
+}

@@ -1,0 +1,119 @@
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { load } from 'js-yaml';
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+
+type Handler = (
+  event: APIGatewayProxyEventV2,
+  context: Context,
+) => Promise<APIGatewayProxyStructuredResultV2>;
+
+interface Route {
+  method: string;
+  pattern: RegExp;
+  names: string[];
+  routeKey: string;
+  handlerPath: string;
+}
+
+const root = path.resolve(__dirname, '../..');
+
+/** The route table of serverless.yml itself, so tests exercise exactly the handlers API Gateway would call. */
+function routes(): Route[] {
+  const config = load(readFileSync(path.join(root, 'serverless.yml'), 'utf8')) as {
+    functions: Record<
+      string,
+      { handler: string; events: { httpApi: { method: string; path: string } | '*' }[] }
+    >;
+  };
+  return Object.values(config.functions).flatMap(({ handler, events }) =>
+    events.map(({ httpApi }) => {
+      const { method, path: routePath } = httpApi === '*' ? { method: '*', path: '/{proxy+}' } : httpApi;
+      const names = [...routePath.matchAll(/\{(\w+)\+?\}/g)].map((match) => match[1]!);
+      const pattern = new RegExp(
+        `^${routePath.replace(/\{\w+\+\}/g, '(.+)').replace(/\{\w+\}/g, '([^/]+)')}$`,
+      );
+      return {
+        method,
+        pattern,
+        names,
+        routeKey: httpApi === '*' ? '$default' : `${method} ${routePath}`,
+        handlerPath: path.join(root, handler.replace(/\.handler$/, '')),
+      };
+    }),
+  );
+}
+
+const table = routes();
+
+export interface ApiResponse<T = any> {
+  status: number;
+  headers: Record<string, string>;
+  body: T;
+  raw: string;
+}
+
+export interface RequestOptions {
+  token?: string;
+  headers?: Record<string, string>;
+  /** Sent as-is when a string; JSON-encoded otherwise. */
+  body?: unknown;
+}
+
+/** Invokes the Lambda handler for `method url` with an HTTP API (payload v2) event, as API Gateway would. */
+export async function request(
+  method: string,
+  url: string,
+  options: RequestOptions = {},
+): Promise<ApiResponse> {
+  const { pathname, searchParams } = new URL(url, 'http://localhost');
+  const candidates = table.filter((route) => route.pattern.test(pathname));
+  const route =
+    candidates.find((candidate) => candidate.method === method) ?? candidates.find((c) => c.method === '*');
+  if (!route) throw new Error(`no route for ${method} ${pathname}`);
+  const values = route.pattern.exec(pathname)!.slice(1);
+  const body =
+    options.body === undefined || typeof options.body === 'string'
+      ? options.body
+      : JSON.stringify(options.body);
+  const headers: Record<string, string> = {
+    ...(body !== undefined && { 'content-type': 'application/json' }),
+    ...(options.token && { authorization: `Token ${options.token}` }),
+    ...options.headers,
+  };
+  const event = {
+    version: '2.0',
+    routeKey: route.routeKey,
+    rawPath: pathname,
+    rawQueryString: searchParams.toString(),
+    headers,
+    queryStringParameters: searchParams.size ? Object.fromEntries(searchParams) : undefined,
+    pathParameters: route.names.length
+      ? Object.fromEntries(route.names.map((name, i) => [name, values[i]!]))
+      : undefined,
+    requestContext: { http: { method, path: pathname }, requestId: randomUUID() },
+    body,
+    isBase64Encoded: false,
+  } as unknown as APIGatewayProxyEventV2;
+  const context = {
+    awsRequestId: randomUUID(),
+    getRemainingTimeInMillis: () => 10_000,
+  } as unknown as Context;
+  const { handler } = (await import(route.handlerPath)) as { handler: Handler };
+  const result = await handler(event, context);
+  const raw = result.body ?? '';
+  return {
+    status: result.statusCode ?? 200,
+    headers: (result.headers ?? {}) as Record<string, string>,
+    body: raw ? JSON.parse(raw) : undefined,
+    raw,
+  };
+}
+
+export const api = {
+  get: (url: string, options?: RequestOptions) => request('GET', url, options),
+  post: (url: string, body?: unknown, options?: RequestOptions) => request('POST', url, { ...options, body }),
+  put: (url: string, body?: unknown, options?: RequestOptions) => request('PUT', url, { ...options, body }),
+  delete: (url: string, options?: RequestOptions) => request('DELETE', url, options),
+};
