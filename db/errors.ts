@@ -1,10 +1,15 @@
+export interface DriverError {
+  code: string;
+  errno?: number;
+  sqlMessage?: string;
+  message?: string;
+}
+
 /** The MySQL driver error behind a failure, if any (drizzle wraps driver errors in its own, as `cause`). */
-export function driverError(
-  error: unknown,
-): { code?: string; errno?: number; sqlMessage?: string } | undefined {
+export function driverError(error: unknown): DriverError | undefined {
   for (let current = error, depth = 0; current && depth < 5; depth++) {
     if (typeof current === 'object' && 'code' in current && typeof current.code === 'string')
-      return current as { code: string };
+      return current as DriverError;
     current = (current as { cause?: unknown }).cause;
   }
   return undefined;
@@ -14,8 +19,9 @@ export function driverError(
 export function duplicateKey(error: unknown): string | undefined {
   const cause = driverError(error);
   if (cause?.code !== 'ER_DUP_ENTRY') return undefined;
-  // "Duplicate entry 'x' for key 'users_email_unique'" (MySQL 8 prefixes the table: 'users.users_email_unique')
-  return /for key '(?:[^'.]+\.)?([^']+)'/.exec(cause.sqlMessage ?? '')?.[1];
+  // "Duplicate entry 'x' for key 'users_email_unique'" (MySQL 8 prefixes the table: 'users.users_email_unique').
+  // Anchored at the end: the duplicate value comes first, unescaped, and may itself contain "for key '…'".
+  return /for key '(?:[^'.]+\.)?([^'.]+)'$/.exec(cause.sqlMessage ?? '')?.[1];
 }
 
 const unavailableCodes = new Set([

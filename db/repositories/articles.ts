@@ -85,16 +85,46 @@ async function tagListsOf(db: Executor, articleIds: number[]): Promise<Map<numbe
   return lists;
 }
 
-/** Replaces an article's tags, creating missing tags; concurrent writers of one tag share its row. */
-async function replaceTags(tx: Executor, articleId: number, names: string[]): Promise<void> {
-  await tx.delete(articleTags).where(eq(articleTags.articleId, articleId));
+/**
+ * Creates the tags that do not exist yet, before and outside the article's transaction, one row per
+ * statement: upserting shared tags inside concurrent transactions (or several new ones in one statement)
+ * deadlocks in InnoDB. Each statement here commits at once; a tag nobody ends up using is harmless.
+ */
+async function ensureTags(db: Executor, names: string[]): Promise<void> {
   if (names.length === 0) return;
-  await tx
-    .insert(tags)
-    .values(names.map((name) => ({ name })))
-    .onDuplicateKeyUpdate({ set: { name: sql`${tags.name}` } });
-  const rows = await tx.select({ id: tags.id }).from(tags).where(inArray(tags.name, names));
-  await tx.insert(articleTags).values(rows.map(({ id }) => ({ articleId, tagId: id })));
+  const existing = await db.select({ name: tags.name }).from(tags).where(inArray(tags.name, names));
+  const known = new Set(existing.map(({ name }) => name.toLowerCase()));
+  for (const name of names.filter((name) => !known.has(name.toLowerCase()))) {
+    await db
+      .insert(tags)
+      .values({ name })
+      .onDuplicateKeyUpdate({ set: { name: sql`${tags.name}` } });
+  }
+}
+
+/**
+ * Sets an article's tags (created beforehand by ensureTags). Deletes only rows that exist, by primary key:
+ * a delete over an empty range gap-locks it, and two such gap locks deadlock on the inserts that follow.
+ */
+async function replaceTags(tx: Executor, articleId: number, names: string[], isNew = false): Promise<void> {
+  const wanted = names.length
+    ? (await tx.select({ id: tags.id }).from(tags).where(inArray(tags.name, names))).map(({ id }) => id)
+    : [];
+  const current = isNew
+    ? []
+    : (
+        await tx
+          .select({ id: articleTags.tagId })
+          .from(articleTags)
+          .where(eq(articleTags.articleId, articleId))
+      ).map(({ id }) => id);
+  const removed = current.filter((id) => !wanted.includes(id));
+  const added = wanted.filter((id) => !current.includes(id));
+  if (removed.length)
+    await tx
+      .delete(articleTags)
+      .where(and(eq(articleTags.articleId, articleId), inArray(articleTags.tagId, removed)));
+  if (added.length) await tx.insert(articleTags).values(added.map((tagId) => ({ articleId, tagId })));
 }
 
 function rethrowSlugTaken(error: unknown): never {
@@ -154,10 +184,11 @@ export function articleRepository(db: Database): ArticleStore {
     },
 
     async create(authorId, { tagList, ...fields }) {
+      await ensureTags(db, tagList);
       try {
         await db.transaction(async (tx) => {
           const [result] = await tx.insert(articles).values({ authorId, ...fields });
-          await replaceTags(tx, result.insertId, tagList);
+          await replaceTags(tx, result.insertId, tagList, true);
         });
       } catch (error) {
         rethrowSlugTaken(error);
@@ -165,10 +196,11 @@ export function articleRepository(db: Database): ArticleStore {
     },
 
     async update(id, { tagList, ...changes }) {
+      if (tagList) await ensureTags(db, tagList);
       try {
         await db.transaction(async (tx) => {
           // Strictly later than the previous value, even for two updates within one millisecond.
-          const updatedAt = sql`greatest(${sql.param(new Date(), articles.updatedAt)}, ${articles.updatedAt} + interval 1 millisecond)`;
+          const updatedAt = sql`greatest(${sql.param(new Date(), articles.updatedAt)}, ${articles.updatedAt} + interval 1000 microsecond)`;
           await tx
             .update(articles)
             .set({ ...changes, updatedAt })

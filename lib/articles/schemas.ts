@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { envelope, limit, offset, text } from '#lib/http/schemas';
 
 export const maxTags = 20;

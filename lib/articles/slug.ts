@@ -4,12 +4,15 @@ const maxBaseLength = 200;
 
 /** "How to Train Your Dragon!" → "how-to-train-your-dragon"; letters of any script survive, accents do not. */
 export function slugify(title: string): string {
-  const slug = title
+  const words = title
     .normalize('NFKD')
     .replace(/\p{M}/gu, '')
     .toLowerCase()
-    .replace(/[^\p{L}\p{N}]+/gu, '-')
+    .replace(/[^\p{L}\p{N}]+/gu, '-');
+  // Cut by code point: a cut inside a surrogate pair leaves a lone surrogate that utf8mb4 cannot store.
+  const slug = Array.from(words)
     .slice(0, maxBaseLength)
+    .join('')
     .replace(/^-+|-+$/g, '');
   return slug || 'article';
 }

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { envelope, text } from '#lib/http/schemas';
 
 export const NewComment = envelope('comment', z.object({ body: text(10_000) }));

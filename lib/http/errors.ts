@@ -43,7 +43,8 @@ export function toErrorReply(error: unknown, requestId: string): ErrorReply {
 
 /** @middy/http-json-body-parser throws 415 for a non-JSON content type and 422 for unparsable JSON. */
 function fromJsonBodyParser(error: unknown): ErrorReply | undefined {
-  const { cause, statusCode } = error as { cause?: { package?: string }; statusCode?: number };
+  // `throw null` and `throw undefined` are possible too; they must reach the generic 500, not crash here.
+  const { cause, statusCode } = (error ?? {}) as { cause?: { package?: string }; statusCode?: number };
   if (cause?.package !== '@middy/http-json-body-parser') return undefined;
   if (statusCode === 415)
     return { statusCode: 415, errors: { body: ['must be JSON, sent with Content-Type: application/json'] } };

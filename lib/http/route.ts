@@ -5,6 +5,7 @@ import httpJsonBodyParser from '@middy/http-json-body-parser';
 import httpSecurityHeaders from '@middy/http-security-headers';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type { z } from 'zod';
+import { driverError } from '#db/errors';
 import { verifyAccessToken } from '#lib/auth/tokens';
 import { Unauthorized } from '#lib/errors';
 import { toErrorReply } from './errors';
@@ -170,14 +171,19 @@ function errorHandler(): Middleware {
 }
 
 function logFailure(request: RouteRequest, requestId: string): void {
-  const error = request.error as (Error & { code?: string }) | undefined;
+  const error = request.error;
+  // Drizzle's own message repeats the SQL with its parameters (password hashes among them): log the
+  // driver's code and message instead, and the stack for where it came from.
+  const driver = driverError(error);
   console.error(
     JSON.stringify({
       level: 'ERROR',
       message: 'request failed',
       requestId,
       route: request.event.routeKey,
-      error: { name: error?.name, message: error?.message, code: error?.code, stack: error?.stack },
+      error: driver
+        ? { code: driver.code, message: driver.sqlMessage ?? driver.message }
+        : { name: error?.name, message: error?.message, stack: error?.stack },
     }),
   );
 }

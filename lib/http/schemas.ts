@@ -1,7 +1,13 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** A required, trimmed, non-blank string of at most `max` characters. */
-export const text = (max: number) => z.string().trim().min(1).max(max);
+export const text = (max: number) =>
+  z
+    .string()
+    .trim()
+    // A blank value gets one message, not a pile of format complaints besides.
+    .min(1, { abort: true })
+    .max(max);
 
 /** A count from the query string: digits only, so "abc", "-1" and "1.5" are 422, never NaN or a 5xx. */
 export const count = (max: number) =>

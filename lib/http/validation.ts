@@ -15,7 +15,7 @@ export function message(issue: Issue): string {
         : `must be ${article(issue.expected)}`;
     case 'too_small':
       if (issue.origin === 'string')
-        return Number(issue.minimum) <= 1
+        return Number(issue.minimum) <= 1 || issue.input === ''
           ? "can't be blank"
           : `is too short (minimum is ${issue.minimum} characters)`;
       if (issue.origin === 'array') return `must have at least ${issue.minimum} items`;
@@ -45,7 +45,12 @@ export function parse<S extends z.ZodType>(schema: S, value: unknown): z.output<
   const result = schema.safeParse(value, { error: message });
   if (result.success) return result.data;
   const errors: FieldErrors = {};
+  // Zod 4 still runs length checks on a wrong-typed value that has a length (`[]` for a string): the
+  // type message alone is the useful one.
+  const key = (issue: z.core.$ZodIssue) => JSON.stringify(issue.path);
+  const wrongType = new Set(result.error.issues.filter((i) => i.code === 'invalid_type').map(key));
   for (const issue of result.error.issues) {
+    if (issue.code !== 'invalid_type' && wrongType.has(key(issue))) continue;
     const messages = (errors[fieldOf(issue.path)] ??= []);
     if (!messages.includes(issue.message)) messages.push(issue.message);
   }

@@ -1,10 +1,10 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { envelope, text } from '#lib/http/schemas';
 
 export const username = text(64).regex(/^[\p{L}\p{N}_.-]+$/u, {
   error: "can only contain letters, digits, '_', '.' and '-'",
 });
-export const email = z.string().trim().max(255).pipe(z.email());
+export const email = text(255).pipe(z.email());
 /** Not trimmed: spaces are part of a passphrase. 8 to 128 characters. */
 export const password = z.string().min(8).max(128);
 

@@ -1,0 +1,142 @@
+import { closeDatabase, currentPool } from '#db/client';
+import { api, type ApiResponse } from '../support/api';
+import { createArticle, registerUser, unique, type TestUser } from '../support/fixtures';
+
+// Setting up 50 articles and 50 comments takes a few seconds.
+jest.setTimeout(60_000);
+
+afterAll(closeDatabase);
+
+const many = 50;
+
+/**
+ * SQL statements one request sends. Drizzle hands every statement outside a transaction to the pool's
+ * `query`, so a spy on the live pool sees each one.
+ */
+async function queriesOf(
+  request: () => Promise<ApiResponse>,
+): Promise<{ queries: number; response: ApiResponse }> {
+  const pool = currentPool();
+  if (!pool) throw new Error('no pool yet: make a request before counting');
+  const spy = jest.spyOn(pool, 'query');
+  try {
+    const response = await request();
+    return { queries: spy.mock.calls.length, response };
+  } finally {
+    spy.mockRestore();
+  }
+}
+
+async function follow(follower: TestUser, followee: TestUser): Promise<void> {
+  const response = await api.post(`/api/profiles/${followee.username}/follow`, undefined, {
+    token: follower.token,
+  });
+  if (response.status !== 200) throw new Error(`follow failed: ${response.status} ${response.raw}`);
+}
+
+let fewAuthor: TestUser;
+let manyAuthor: TestUser;
+let viewer: TestUser;
+let oneCommentSlug: string;
+let manyCommentsSlug: string;
+
+beforeAll(async () => {
+  fewAuthor = await registerUser();
+  manyAuthor = await registerUser();
+  viewer = await registerUser();
+  const commenters = [viewer, fewAuthor, manyAuthor];
+  const shared = unique('qc-');
+
+  const single = await createArticle(fewAuthor.token, { tagList: [shared, unique('qc-')] });
+  const bulk = [];
+  for (let i = 0; i < many; i++) {
+    bulk.push(await createArticle(manyAuthor.token, { tagList: [shared, unique('qc-')] }));
+  }
+  // Viewer-relative flags on every row: the viewer follows both authors and favorites some articles.
+  await follow(viewer, fewAuthor);
+  await follow(viewer, manyAuthor);
+  for (const { slug } of [single, ...bulk.filter((_, i) => i % 3 === 0)]) {
+    await api.post(`/api/articles/${slug}/favorite`, undefined, { token: viewer.token });
+  }
+
+  oneCommentSlug = single.slug;
+  manyCommentsSlug = bulk[0].slug;
+  await api.post(
+    `/api/articles/${oneCommentSlug}/comments`,
+    { comment: { body: 'only' } },
+    { token: viewer.token },
+  );
+  for (let i = 0; i < many; i++) {
+    const commenter = commenters[i % commenters.length]!;
+    await api.post(
+      `/api/articles/${manyCommentsSlug}/comments`,
+      { comment: { body: `c${i}` } },
+      { token: commenter.token },
+    );
+  }
+});
+
+test('GET /api/articles costs the same number of queries for 1 and for 50 articles', async () => {
+  const one = await queriesOf(() =>
+    api.get(`/api/articles?author=${fewAuthor.username}&limit=${many}`, { token: viewer.token }),
+  );
+  const fifty = await queriesOf(() =>
+    api.get(`/api/articles?author=${manyAuthor.username}&limit=${many}`, { token: viewer.token }),
+  );
+  const anonymous = await queriesOf(() =>
+    api.get(`/api/articles?author=${manyAuthor.username}&limit=${many}`),
+  );
+  console.log(
+    `GET /api/articles: ${one.queries} queries for 1 article, ${fifty.queries} for ${many}, ${anonymous.queries} for ${many} anonymously`,
+  );
+
+  expect(one.response.body.articles).toHaveLength(1);
+  expect(fifty.response.body.articles).toHaveLength(many);
+  expect(fifty.response.body.articles.every((a: { tagList: string[] }) => a.tagList.length === 2)).toBe(true);
+  expect(fifty.response.body.articles.filter((a: { favorited: boolean }) => a.favorited)).toHaveLength(17);
+  expect(one.queries).toBeGreaterThan(0);
+  expect(fifty.queries).toBe(one.queries);
+  expect(anonymous.queries).toBe(one.queries);
+});
+
+test('GET /api/articles/feed costs the same number of queries for 1 and for 50 articles', async () => {
+  const fewReader = await registerUser();
+  const manyReader = await registerUser();
+  await follow(fewReader, fewAuthor);
+  await follow(manyReader, manyAuthor);
+
+  const one = await queriesOf(() => api.get(`/api/articles/feed?limit=${many}`, { token: fewReader.token }));
+  const fifty = await queriesOf(() =>
+    api.get(`/api/articles/feed?limit=${many}`, { token: manyReader.token }),
+  );
+  console.log(`GET /api/articles/feed: ${one.queries} queries for 1 article, ${fifty.queries} for ${many}`);
+
+  expect(one.response.body.articles).toHaveLength(1);
+  expect(fifty.response.body.articles).toHaveLength(many);
+  expect(
+    fifty.response.body.articles.every((a: { author: { following: boolean } }) => a.author.following),
+  ).toBe(true);
+  expect(one.queries).toBeGreaterThan(0);
+  expect(fifty.queries).toBe(one.queries);
+});
+
+test('GET /api/articles/:slug/comments costs the same number of queries for 1 and for 50 comments', async () => {
+  const one = await queriesOf(() =>
+    api.get(`/api/articles/${oneCommentSlug}/comments`, { token: viewer.token }),
+  );
+  const fifty = await queriesOf(() =>
+    api.get(`/api/articles/${manyCommentsSlug}/comments`, { token: viewer.token }),
+  );
+  console.log(
+    `GET /api/articles/:slug/comments: ${one.queries} queries for 1 comment, ${fifty.queries} for ${many}`,
+  );
+
+  expect(one.response.body.comments).toHaveLength(1);
+  expect(fifty.response.body.comments).toHaveLength(many);
+  const following = fifty.response.body.comments.map(
+    (c: { author: { following: boolean } }) => c.author.following,
+  );
+  expect(following.filter(Boolean).length).toBeGreaterThan(0);
+  expect(one.queries).toBeGreaterThan(0);
+  expect(fifty.queries).toBe(one.queries);
+});

@@ -1,0 +1,279 @@
+import { driverError, duplicateKey, isUnavailable } from '#db/errors';
+import { ConfigError, load } from '#lib/config/env';
+import { Conflict, Forbidden, Invalid, NotFound, Unauthorized } from '#lib/errors';
+import { toErrorReply } from '#lib/http/errors';
+import { HttpProblem } from '#lib/http/problems';
+
+const requestId = 'req-0123-abcd';
+
+/** A mysql2-style driver error. */
+function driverFailure(code: string, sqlMessage = `failure ${code}`): Error {
+  return Object.assign(new Error(sqlMessage), { code, errno: 1000, sqlMessage, sqlState: 'HY000' });
+}
+
+/** How drizzle reports a failed query: its own error, the driver's as `cause`. */
+function wrapped(cause: unknown): Error {
+  return new Error('Failed query: select `password_hash` from `users` where `email` = ?', { cause });
+}
+
+describe('toErrorReply', () => {
+  it.each([
+    [new Invalid({ title: ["can't be blank"] }), 422, { title: ["can't be blank"] }],
+    [new Unauthorized('token', 'is missing'), 401, { token: ['is missing'] }],
+    [new Unauthorized('credentials', 'invalid'), 401, { credentials: ['invalid'] }],
+    [new Forbidden('article'), 403, { article: ['forbidden'] }],
+    [new NotFound('comment'), 404, { comment: ['not found'] }],
+    [new Conflict('username'), 409, { username: ['has already been taken'] }],
+    [new HttpProblem(413, { body: ['is too large'] }), 413, { body: ['is too large'] }],
+  ])('maps %p to %p with its field errors', (error, statusCode, errors) => {
+    // Act
+    const reply = toErrorReply(error, requestId);
+
+    // Assert
+    expect(reply.statusCode).toBe(statusCode);
+    expect(reply.errors).toEqual(errors);
+    expect(reply.unexpected).toBeFalsy();
+  });
+
+  it.each(['ECONNREFUSED', 'PROTOCOL_CONNECTION_LOST', 'ER_CON_COUNT_ERROR', 'ETIMEDOUT'])(
+    'answers 503 with retry-after for a %s connection failure',
+    (code) => {
+      // Act
+      const reply = toErrorReply(driverFailure(code), requestId);
+
+      // Assert
+      expect(reply.statusCode).toBe(503);
+      expect(reply.headers?.['retry-after']).toMatch(/^\d+$/);
+      expect(reply.unexpected).toBe(true);
+    },
+  );
+
+  it('answers 503 for a connection failure wrapped as the cause of a query error', () => {
+    // Act
+    const reply = toErrorReply(wrapped(driverFailure('ECONNRESET')), requestId);
+
+    // Assert
+    expect(reply.statusCode).toBe(503);
+    expect(reply.headers).toHaveProperty('retry-after');
+  });
+
+  it('answers a generic 500 with the request id and nothing of the original error', () => {
+    // Arrange
+    const error = wrapped(
+      driverFailure(
+        'ER_BAD_FIELD_ERROR',
+        "Unknown column 'password_hash' in 'field list' scrypt$32768$8$1$salt$hash",
+      ),
+    );
+
+    // Act
+    const reply = toErrorReply(error, requestId);
+
+    // Assert
+    expect(reply.statusCode).toBe(500);
+    expect(reply.unexpected).toBe(true);
+    const text = JSON.stringify(reply);
+    expect(text).toContain(requestId);
+    for (const secret of [
+      'password_hash',
+      'Unknown column',
+      'ER_BAD_FIELD_ERROR',
+      'scrypt',
+      'Failed query',
+      'select',
+    ])
+      expect(text).not.toContain(secret);
+  });
+
+  it.each([
+    ['a plain Error', new Error('boom at /var/task/index.js:1')],
+    ['a TypeError', new TypeError("Cannot read properties of undefined (reading 'id')")],
+    ['a string', 'boom'],
+    ['a number', 42],
+    ['null', null],
+    ['undefined', undefined],
+  ])('answers 500 for %s thrown', (_case, error) => {
+    // Act
+    const reply = toErrorReply(error, requestId);
+
+    // Assert
+    expect(reply.statusCode).toBe(500);
+    expect(reply.errors).toEqual({ server: [expect.stringContaining(requestId)] });
+    expect(JSON.stringify(reply)).not.toContain('boom');
+  });
+
+  it('answers 400 for unparsable JSON and 415 for another content type from the JSON body parser', () => {
+    // Arrange: the parser's errors carry `cause.package`
+    const cause = { package: '@middy/http-json-body-parser' };
+    const unparsable = Object.assign(new Error('Invalid or malformed JSON was provided'), {
+      statusCode: 422,
+      cause,
+    });
+    const wrongType = Object.assign(new Error('Unsupported Media Type'), { statusCode: 415, cause });
+
+    // Act
+    const unparsableReply = toErrorReply(unparsable, requestId);
+    const wrongTypeReply = toErrorReply(wrongType, requestId);
+
+    // Assert
+    expect(unparsableReply.statusCode).toBe(400);
+    expect(Object.keys(unparsableReply.errors)).toEqual(['body']);
+    expect(wrongTypeReply.statusCode).toBe(415);
+    expect(Object.keys(wrongTypeReply.errors)).toEqual(['body']);
+  });
+});
+
+describe('duplicateKey', () => {
+  it('reads the index name from a MariaDB message', () => {
+    // Arrange
+    const error = driverFailure(
+      'ER_DUP_ENTRY',
+      "Duplicate entry 'jake@jake.jake' for key 'users_email_unique'",
+    );
+
+    // Act / Assert
+    expect(duplicateKey(error)).toBe('users_email_unique');
+  });
+
+  it('reads the index name from a MySQL 8 message, which prefixes the table', () => {
+    // Arrange
+    const error = driverFailure(
+      'ER_DUP_ENTRY',
+      "Duplicate entry 'jake' for key 'users.users_username_unique'",
+    );
+
+    // Act / Assert
+    expect(duplicateKey(error)).toBe('users_username_unique');
+  });
+
+  it('finds the driver error wrapped as a cause', () => {
+    // Arrange
+    const error = wrapped(
+      driverFailure('ER_DUP_ENTRY', "Duplicate entry 'a-b' for key 'articles_live_slug_unique'"),
+    );
+
+    // Act / Assert
+    expect(duplicateKey(error)).toBe('articles_live_slug_unique');
+  });
+
+  it('is not fooled by a duplicate value that itself looks like a key clause', () => {
+    // Arrange: a username chosen to read like another index's message
+    const error = driverFailure(
+      'ER_DUP_ENTRY',
+      "Duplicate entry 'x' for key 'users_email_unique' for key 'users.users_username_unique'",
+    );
+
+    // Act / Assert
+    expect(duplicateKey(error)).toBe('users_username_unique');
+  });
+
+  it('handles a duplicate value containing dots and quotes', () => {
+    // Arrange
+    const error = driverFailure(
+      'ER_DUP_ENTRY',
+      "Duplicate entry 'o'neil.jake@x.io' for key 'users.users_email_unique'",
+    );
+
+    // Act / Assert
+    expect(duplicateKey(error)).toBe('users_email_unique');
+  });
+
+  it('is undefined for other errors', () => {
+    expect(duplicateKey(driverFailure('ER_NO_SUCH_TABLE', "Table 'users' doesn't exist"))).toBeUndefined();
+    expect(duplicateKey(new Error("Duplicate entry 'x' for key 'users_email_unique'"))).toBeUndefined();
+    expect(duplicateKey(undefined)).toBeUndefined();
+  });
+});
+
+describe('isUnavailable / driverError', () => {
+  it('is false for query errors that retrying would not fix', () => {
+    expect(isUnavailable(driverFailure('ER_DUP_ENTRY'))).toBe(false);
+    expect(isUnavailable(driverFailure('ER_PARSE_ERROR'))).toBe(false);
+    expect(isUnavailable(new Error('no code'))).toBe(false);
+    expect(isUnavailable(null)).toBe(false);
+  });
+
+  it('follows a chain of causes to the driver error', () => {
+    // Arrange
+    const driver = driverFailure('ECONNREFUSED');
+
+    // Act
+    const found = driverError(wrapped(wrapped(driver)));
+
+    // Assert
+    expect(found).toBe(driver);
+  });
+
+  it('stops on a cyclic cause chain', () => {
+    // Arrange
+    const a: { cause?: unknown } = {};
+    const b = { cause: a };
+    a.cause = b;
+
+    // Act / Assert
+    expect(driverError(a)).toBeUndefined();
+  });
+});
+
+describe('config load', () => {
+  const valid = {
+    JWT_SECRET: 'x'.repeat(32),
+    DATABASE_URL: 'mysql://app:app@127.0.0.1:3306/conduit',
+  };
+
+  it('fills defaults for everything optional', () => {
+    // Act
+    const config = load({ ...valid });
+
+    // Assert
+    expect(config.databaseUrl).toBe(valid.DATABASE_URL);
+    expect(new TextDecoder().decode(config.jwt.secret)).toBe(valid.JWT_SECRET);
+    expect(config.jwt).toMatchObject({
+      kid: 'k1',
+      issuer: 'conduit',
+      audience: 'conduit-api',
+      accessTokenTtl: '1h',
+    });
+    expect(config.corsOrigins).toEqual(['*']);
+  });
+
+  it('reads the optional settings, splitting and trimming CORS origins', () => {
+    // Act
+    const config = load({
+      ...valid,
+      JWT_KID: 'k2',
+      JWT_ISSUER: 'iss',
+      JWT_AUDIENCE: 'aud',
+      ACCESS_TOKEN_TTL: '10m',
+      CORS_ORIGINS: 'https://a.example, https://b.example',
+    });
+
+    // Assert
+    expect(config.jwt).toMatchObject({ kid: 'k2', issuer: 'iss', audience: 'aud', accessTokenTtl: '10m' });
+    expect(config.corsOrigins).toEqual(['https://a.example', 'https://b.example']);
+  });
+
+  it.each([
+    ['JWT_SECRET missing', { DATABASE_URL: valid.DATABASE_URL }, /JWT_SECRET/],
+    ['JWT_SECRET empty', { ...valid, JWT_SECRET: '' }, /JWT_SECRET/],
+    ['JWT_SECRET of 31 characters', { ...valid, JWT_SECRET: 'x'.repeat(31) }, /JWT_SECRET.*32/],
+    ['DATABASE_URL missing', { JWT_SECRET: valid.JWT_SECRET }, /DATABASE_URL/],
+  ])('fails with a ConfigError naming the setting when %s', (_case, env, pattern) => {
+    // Act
+    const attempt = () => load(env);
+
+    // Assert
+    expect(attempt).toThrow(ConfigError);
+    expect(attempt).toThrow(pattern);
+  });
+
+  it('never puts the secret in a ConfigError message', () => {
+    // Arrange
+    const secret = 'short-secret-value';
+
+    // Act / Assert
+    expect(() => load({ ...valid, JWT_SECRET: secret })).toThrow(
+      expect.objectContaining({ message: expect.not.stringContaining(secret) }),
+    );
+  });
+});

@@ -1,0 +1,168 @@
+import { SignJWT, UnsecuredJWT, base64url } from 'jose';
+import { signAccessToken, verifyAccessToken } from '#lib/auth/tokens';
+import { resetConfig } from '#lib/config/env';
+import { Unauthorized } from '#lib/errors';
+
+const secretText = 'the-unit-test-signing-secret-0123456789abcdef';
+const secret = new TextEncoder().encode(secretText);
+const savedEnv = { ...process.env };
+
+beforeEach(() => {
+  process.env.JWT_SECRET = secretText;
+  process.env.JWT_KID = 'k-test';
+  process.env.JWT_ISSUER = 'conduit-test';
+  process.env.JWT_AUDIENCE = 'conduit-api-test';
+  process.env.ACCESS_TOKEN_TTL = '15m';
+  process.env.DATABASE_URL = 'mysql://unit:unit@127.0.0.1:3306/unit';
+  resetConfig();
+});
+
+afterAll(() => {
+  process.env = savedEnv;
+  resetConfig();
+});
+
+interface Overrides {
+  alg?: string;
+  kid?: string | null;
+  iss?: string;
+  aud?: string;
+  sub?: string | null;
+  exp?: number | string | null;
+  key?: Uint8Array;
+}
+
+/** A token exactly like the service's, except for what the test changes. */
+function token({
+  alg = 'HS256',
+  kid = 'k-test',
+  iss = 'conduit-test',
+  aud = 'conduit-api-test',
+  sub = '7',
+  exp = '15m',
+  key = secret,
+}: Overrides = {}): Promise<string> {
+  const jwt = new SignJWT({}).setProtectedHeader({ alg, typ: 'JWT', ...(kid === null ? {} : { kid }) });
+  jwt.setIssuer(iss).setAudience(aud).setIssuedAt();
+  if (sub !== null) jwt.setSubject(sub);
+  if (exp !== null) jwt.setExpirationTime(exp);
+  return jwt.sign(key);
+}
+
+async function expectInvalid(jwt: string): Promise<void> {
+  const attempt = verifyAccessToken(jwt);
+  await expect(attempt).rejects.toBeInstanceOf(Unauthorized);
+  await expect(attempt).rejects.toMatchObject({ errors: { token: ['is invalid'] } });
+}
+
+describe('signAccessToken / verifyAccessToken', () => {
+  it('round-trips the user id', async () => {
+    // Arrange
+    const jwt = await signAccessToken(42);
+
+    // Act
+    const claims = await verifyAccessToken(jwt);
+
+    // Assert
+    expect(claims).toEqual({ userId: 42 });
+  });
+
+  it('signs with HS256, the configured kid, issuer, audience, a string sub and an exp', async () => {
+    // Act
+    const jwt = await signAccessToken(42);
+
+    // Assert
+    const [header, payload] = jwt
+      .split('.')
+      .slice(0, 2)
+      .map((part) => JSON.parse(new TextDecoder().decode(base64url.decode(part))));
+    expect(header).toMatchObject({ alg: 'HS256', kid: 'k-test' });
+    expect(payload).toMatchObject({ sub: '42', iss: 'conduit-test', aud: 'conduit-api-test' });
+    expect(payload.exp - payload.iat).toBe(15 * 60);
+  });
+
+  it('accepts a token built the same way outside the service', async () => {
+    // Arrange: guards the helper below, so the rejections are about the one thing each test changes
+    const jwt = await token();
+
+    // Act / Assert
+    await expect(verifyAccessToken(jwt)).resolves.toEqual({ userId: 7 });
+  });
+});
+
+describe('verifyAccessToken rejects', () => {
+  it('an unsecured token (alg "none")', async () => {
+    // Arrange
+    const jwt = new UnsecuredJWT({})
+      .setSubject('7')
+      .setIssuer('conduit-test')
+      .setAudience('conduit-api-test')
+      .setExpirationTime('15m')
+      .encode();
+
+    // Act / Assert
+    await expectInvalid(jwt);
+  });
+
+  it('an HS256 token signed with another secret', async () => {
+    await expectInvalid(
+      await token({ key: new TextEncoder().encode('another-secret-of-sufficient-length-0123456') }),
+    );
+  });
+
+  it('a token with another HMAC algorithm (HS512) and the right secret', async () => {
+    await expectInvalid(await token({ alg: 'HS512' }));
+  });
+
+  it('a token whose payload was changed after signing', async () => {
+    // Arrange
+    const [header, payload, signature] = (await token({ sub: '7' })).split('.');
+    const claims = JSON.parse(new TextDecoder().decode(base64url.decode(payload ?? '')));
+    const forged = base64url.encode(JSON.stringify({ ...claims, sub: '1' }));
+
+    // Act / Assert
+    await expectInvalid(`${header}.${forged}.${signature}`);
+  });
+
+  it('a token with another kid', async () => {
+    await expectInvalid(await token({ kid: 'k-old' }));
+  });
+
+  it('a token without a kid', async () => {
+    await expectInvalid(await token({ kid: null }));
+  });
+
+  it('a token without exp', async () => {
+    await expectInvalid(await token({ exp: null }));
+  });
+
+  it('an expired token', async () => {
+    await expectInvalid(await token({ exp: Math.floor(Date.now() / 1000) - 60 }));
+  });
+
+  it('a token from another issuer', async () => {
+    await expectInvalid(await token({ iss: 'someone-else' }));
+  });
+
+  it('a token for another audience', async () => {
+    await expectInvalid(await token({ aud: 'another-api' }));
+  });
+
+  it.each([null, 'jake', '0', '-3', '1.5'])('a token whose sub is %p', async (sub) => {
+    await expectInvalid(await token({ sub }));
+  });
+
+  it.each(['', 'abc', 'a.b.c', 'eyJhbGciOiJIUzI1NiJ9..'])('a malformed token %p', async (jwt) => {
+    await expectInvalid(jwt);
+  });
+
+  it('a token signed before the secret was rotated', async () => {
+    // Arrange
+    const jwt = await signAccessToken(42);
+    process.env.JWT_SECRET = 'a-rotated-secret-that-is-also-long-enough-0123';
+    resetConfig();
+
+    // Act / Assert
+    await expectInvalid(jwt);
+  });
+});

@@ -1,0 +1,249 @@
+import { verifyPassword } from '#lib/auth/password';
+import { verifyAccessToken } from '#lib/auth/tokens';
+import { resetConfig } from '#lib/config/env';
+import { Conflict, Unauthorized } from '#lib/errors';
+import { userService, type UserChanges, type UserRecord, type UserStore } from '#lib/users/service';
+
+/** A UserStore over a map, with the unique username/e-mail rules of the real table. */
+class FakeUserStore implements UserStore {
+  users = new Map<number, UserRecord>();
+  updates: { id: number; changes: UserChanges }[] = [];
+  private nextId = 1;
+
+  async findById(id: number) {
+    const user = this.users.get(id);
+    return user && { ...user };
+  }
+
+  async findByEmail(email: string) {
+    const user = [...this.users.values()].find((u) => u.email === email);
+    return user && { ...user };
+  }
+
+  private assertFree(fields: { username?: string; email?: string }, exceptId?: number): void {
+    for (const user of this.users.values()) {
+      if (user.id === exceptId) continue;
+      if (fields.username !== undefined && user.username === fields.username) throw new Conflict('username');
+      if (fields.email !== undefined && user.email === fields.email) throw new Conflict('email');
+    }
+  }
+
+  async insert(user: Omit<UserRecord, 'id' | 'bio' | 'image'>) {
+    this.assertFree(user);
+    const id = this.nextId++;
+    this.users.set(id, { ...user, id, bio: null, image: null });
+    return id;
+  }
+
+  async update(id: number, changes: UserChanges) {
+    this.updates.push({ id, changes });
+    this.assertFree(changes, id);
+    const user = this.users.get(id);
+    if (user) Object.assign(user, changes);
+  }
+}
+
+const jake = { username: 'jake', email: 'jake@jake.jake', password: 'jakejake-secret' };
+const savedEnv = { ...process.env };
+
+beforeAll(() => {
+  process.env.JWT_SECRET = 'a-unit-test-secret-that-is-long-enough-0123456789';
+  process.env.DATABASE_URL = 'mysql://unit:unit@127.0.0.1:3306/unit';
+  resetConfig();
+});
+
+afterAll(() => {
+  process.env = savedEnv;
+  resetConfig();
+});
+
+function setup() {
+  const store = new FakeUserStore();
+  return { store, service: userService(store) };
+}
+
+describe('userService.register', () => {
+  it('stores a password hash, never the password, that verifies against the password', async () => {
+    // Arrange
+    const { store, service } = setup();
+
+    // Act
+    await service.register(jake);
+
+    // Assert
+    const stored = store.users.get(1);
+    expect(stored?.passwordHash).toBeDefined();
+    expect(stored?.passwordHash).not.toBe(jake.password);
+    expect(stored?.passwordHash).not.toContain(jake.password);
+    expect(await verifyPassword(jake.password, stored?.passwordHash ?? '')).toBe(true);
+  });
+
+  it('returns the user with null bio and image and a token for the new id', async () => {
+    // Arrange
+    const { service } = setup();
+
+    // Act
+    const user = await service.register(jake);
+
+    // Assert
+    expect(user).toEqual({
+      username: 'jake',
+      email: 'jake@jake.jake',
+      bio: null,
+      image: null,
+      token: expect.any(String),
+    });
+    expect(user).not.toHaveProperty('passwordHash');
+    expect(await verifyAccessToken(user.token)).toEqual({ userId: 1 });
+  });
+
+  it('lets a Conflict from the store through', async () => {
+    // Arrange
+    const { service } = setup();
+    await service.register(jake);
+
+    // Act
+    const attempt = service.register({ ...jake, email: 'other@jake.jake' });
+
+    // Assert
+    await expect(attempt).rejects.toMatchObject({ errors: { username: ['has already been taken'] } });
+  });
+});
+
+describe('userService.login', () => {
+  it('returns the user and a working token for the right password', async () => {
+    // Arrange
+    const { service } = setup();
+    await service.register(jake);
+
+    // Act
+    const user = await service.login(jake.email, jake.password);
+
+    // Assert
+    expect(user.username).toBe('jake');
+    expect(await verifyAccessToken(user.token)).toEqual({ userId: 1 });
+  });
+
+  it.each([
+    ['an unknown e-mail', 'nobody@jake.jake', jake.password],
+    ['a wrong password', jake.email, 'not-the-password'],
+  ])('rejects %s with Unauthorized(credentials, invalid)', async (_case, email, password) => {
+    // Arrange
+    const { service } = setup();
+    await service.register(jake);
+
+    // Act
+    const attempt = service.login(email, password);
+
+    // Assert
+    await expect(attempt).rejects.toBeInstanceOf(Unauthorized);
+    await expect(attempt).rejects.toMatchObject({ errors: { credentials: ['invalid'] } });
+  });
+});
+
+describe('userService.current', () => {
+  it('returns the user with the token it was given', async () => {
+    // Arrange
+    const { service } = setup();
+    await service.register(jake);
+
+    // Act
+    const user = await service.current(1, 'the-presented-token');
+
+    // Assert
+    expect(user).toEqual({
+      username: 'jake',
+      email: jake.email,
+      bio: null,
+      image: null,
+      token: 'the-presented-token',
+    });
+  });
+
+  it('treats a user that no longer exists as an invalid token', async () => {
+    // Arrange
+    const { store, service } = setup();
+    await service.register(jake);
+    store.users.delete(1);
+
+    // Act
+    const attempt = service.current(1, 'token');
+
+    // Assert
+    await expect(attempt).rejects.toBeInstanceOf(Unauthorized);
+    await expect(attempt).rejects.toMatchObject({ errors: { token: ['is invalid'] } });
+  });
+});
+
+describe('userService.update', () => {
+  it('re-hashes a new password, so the new one logs in and the old one does not', async () => {
+    // Arrange
+    const { store, service } = setup();
+    await service.register(jake);
+    const oldHash = store.users.get(1)?.passwordHash;
+
+    // Act
+    await service.update(1, { password: 'a-brand-new-password' });
+
+    // Assert
+    const newHash = store.users.get(1)?.passwordHash ?? '';
+    expect(newHash).not.toBe(oldHash);
+    expect(newHash).not.toContain('a-brand-new-password');
+    expect(store.updates[0]?.changes).not.toHaveProperty('password');
+    await expect(service.login(jake.email, 'a-brand-new-password')).resolves.toMatchObject({
+      username: 'jake',
+    });
+    await expect(service.login(jake.email, jake.password)).rejects.toBeInstanceOf(Unauthorized);
+  });
+
+  it('leaves the password hash alone when no password is given', async () => {
+    // Arrange
+    const { store, service } = setup();
+    await service.register(jake);
+
+    // Act
+    const user = await service.update(1, { bio: 'I like to skateboard', image: null });
+
+    // Assert
+    expect(store.updates[0]?.changes).toEqual({ bio: 'I like to skateboard', image: null });
+    expect(user.bio).toBe('I like to skateboard');
+  });
+
+  it('returns a token that works after the username and e-mail change', async () => {
+    // Arrange
+    const { service } = setup();
+    await service.register(jake);
+
+    // Act
+    const user = await service.update(1, { username: 'jacob', email: 'jacob@jake.jake' });
+
+    // Assert
+    expect(user).toMatchObject({ username: 'jacob', email: 'jacob@jake.jake' });
+    expect(await verifyAccessToken(user.token)).toEqual({ userId: 1 });
+  });
+
+  it('treats a vanished user as an invalid token and writes nothing', async () => {
+    // Arrange
+    const { store, service } = setup();
+
+    // Act
+    const attempt = service.update(42, { bio: 'ghost' });
+
+    // Assert
+    await expect(attempt).rejects.toMatchObject({ errors: { token: ['is invalid'] } });
+    expect(store.updates).toEqual([]);
+  });
+
+  it('lets a Conflict on the e-mail through', async () => {
+    // Arrange
+    const { service } = setup();
+    await service.register(jake);
+    await service.register({ ...jake, username: 'celeb', email: 'celeb@jake.jake' });
+
+    // Act
+    const attempt = service.update(1, { email: 'celeb@jake.jake' });
+
+    // Assert
+    await expect(attempt).rejects.toMatchObject({ errors: { email: ['has already been taken'] } });
+  });
+});
