@@ -1,1 +1,120 @@
-export default async function setup() {}
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import { createTestDatabase, dropTestDatabase } from './test-database';
+
+const root = path.resolve(__dirname, '../..');
+const bin = path.join(root, 'node_modules', '.bin');
+const startupTimeoutMs = 120_000;
+
+/**
+ * Runs once in Jest's parent process: a throw-away database, and `serverless offline` on free ports
+ * serving it. Workers inherit CONDUIT_E2E_URL; e2e-teardown.ts stops the server and drops the database.
+ */
+export default async function setup(): Promise<void> {
+  const databaseUrl = await createTestDatabase('e2e');
+  process.env.CONDUIT_E2E_DATABASE_URL = databaseUrl;
+  const [port, lambdaPort] = await freePorts(2);
+  // Its own build folder (so a concurrent `serverless package` or dev server cannot delete or rebuild it)
+  // and no file watcher (an edit during the run must not swap handlers under the tests).
+  const workFolder = path.join('.local', `esbuild-e2e-${port}`);
+  // Kept after the run: handler errors (500s) are logged here.
+  const logFile = path.join(root, '.local', 'e2e-serverless.log');
+  mkdirSync(path.dirname(logFile), { recursive: true });
+  process.env.CONDUIT_E2E_WORK_FOLDER = path.join(root, workFolder);
+
+  const log = openSync(logFile, 'w');
+  const child = spawn(path.join(bin, 'serverless'), ['offline', '--stage', 'dev'], {
+    cwd: root,
+    // Its own process group, so teardown can stop serverless and everything it started in one signal.
+    detached: true,
+    stdio: ['ignore', log, log],
+    env: {
+      ...process.env,
+      // Node 24 (the project's) first: the serverless script starts with `#!/usr/bin/env node`.
+      PATH: [path.dirname(process.execPath), bin, process.env.PATH].join(path.delimiter),
+      DATABASE_URL: databaseUrl,
+      JWT_SECRET: 'e2e-secret-that-is-at-least-32-characters-long',
+      JWT_KID: 'e2e-1',
+      PORT: String(port),
+      LAMBDA_PORT: String(lambdaPort),
+      ESBUILD_WORK_FOLDER: workFolder,
+      ESBUILD_WATCH_PATTERN: '.local/no-watch',
+    },
+  });
+  closeSync(log);
+  process.env.CONDUIT_E2E_PID = String(child.pid);
+
+  const url = `http://localhost:${port}`;
+  try {
+    await waitUntilServing(url, child, logFile);
+  } catch (error) {
+    stopGroup(child.pid);
+    await dropTestDatabase(databaseUrl);
+    rmSync(path.join(root, workFolder), { recursive: true, force: true });
+    throw error;
+  }
+  process.env.CONDUIT_E2E_URL = url;
+}
+
+async function waitUntilServing(url: string, child: ChildProcess, logFile: string): Promise<void> {
+  let exited: string | undefined;
+  child.once('exit', (code, signal) => (exited = `exited with ${signal ?? code}`));
+  const deadline = Date.now() + startupTimeoutMs;
+  while (Date.now() < deadline) {
+    if (exited) break;
+    try {
+      // Any answer means the routes are up; /api/tags also loads one handler and reaches the database.
+      const response = await fetch(`${url}/api/tags`, { signal: AbortSignal.timeout(10_000) });
+      if (response.status === 200) return;
+      throw new Error(`GET /api/tags answered ${response.status}: ${await response.text()}`);
+    } catch (error) {
+      if (!isConnectionRefused(error)) throw withLog(error, logFile);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw withLog(
+    new Error(`serverless offline ${exited ?? `did not answer within ${startupTimeoutMs / 1000} s`}`),
+    logFile,
+  );
+}
+
+function isConnectionRefused(error: unknown): boolean {
+  const cause = (error as { cause?: { code?: string } }).cause;
+  return cause?.code === 'ECONNREFUSED' || cause?.code === 'ECONNRESET';
+}
+
+function withLog(error: unknown, logFile: string): Error {
+  const tail = readFileSync(logFile, 'utf8').split('\n').slice(-40).join('\n');
+  return new Error(
+    `${error instanceof Error ? error.message : error}\n--- ${logFile} (last lines) ---\n${tail}`,
+  );
+}
+
+export function stopGroup(pid: number | undefined, signal: NodeJS.Signals = 'SIGTERM'): void {
+  if (!pid) return;
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // Already gone.
+  }
+}
+
+/** Ports the OS hands out as free; held open together so no two are the same. */
+async function freePorts(count: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from(
+      { length: count },
+      () =>
+        new Promise<ReturnType<typeof createServer>>((resolve, reject) => {
+          const server = createServer();
+          server.once('error', reject);
+          server.listen(0, () => resolve(server));
+        }),
+    ),
+  );
+  const ports = servers.map((server) => (server.address() as { port: number }).port);
+  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+  return ports;
+}

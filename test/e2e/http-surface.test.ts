@@ -1,0 +1,81 @@
+import { http, register, segment, send, unique } from '../support/http';
+
+const origin = 'https://app.example.com';
+
+describe('CORS', () => {
+  it('answers a preflight for an authenticated JSON POST', async () => {
+    const response = await http.options('/api/articles', {
+      headers: {
+        origin,
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'authorization,content-type',
+      },
+    });
+
+    expect([200, 204]).toContain(response.status);
+    expect(['*', origin]).toContain(response.headers.get('access-control-allow-origin'));
+    expect(response.headers.get('access-control-allow-methods')).toMatch(/POST/);
+    expect(response.headers.get('access-control-allow-headers')?.toLowerCase()).toMatch(/authorization/);
+  });
+
+  it('lets a browser read a cross-origin reply', async () => {
+    const response = await http.get('/api/tags', { headers: { origin } });
+
+    expect(response.status).toBe(200);
+    expect(['*', origin]).toContain(response.headers.get('access-control-allow-origin'));
+    expect(response.headers.get('content-type')).toBe('application/json; charset=utf-8');
+  });
+});
+
+describe('unknown routes', () => {
+  it.each([
+    ['GET', '/api/no-such-thing'],
+    ['PATCH', '/api/articles'],
+    ['GET', '/'],
+  ])('%s %s answers the 404 error envelope', async (method, path) => {
+    const response = await send(method, path);
+
+    expect(response.status).toBe(404);
+    expect(response.body).toEqual({ errors: { route: ['not found'] } });
+    expect(response.headers.get('content-type')).toBe('application/json; charset=utf-8');
+  });
+});
+
+describe('non-ASCII path parameters', () => {
+  it('round-trips a percent-encoded unicode slug', async () => {
+    const { token } = await register();
+    const title = `Grüße aus 東京 ${unique('')}`;
+    const created = await http.post(
+      '/api/articles',
+      { article: { title, description: 'Unicode in the path', body: 'こんにちは' } },
+      { token },
+    );
+    expect(created.status).toBe(201);
+    const slug: string = created.body.article.slug;
+    expect(slug).not.toMatch(/^[\w-]*$/);
+
+    const fetched = await http.get(`/api/articles/${segment(slug)}`);
+    const commented = await http.post(
+      `/api/articles/${segment(slug)}/comments`,
+      { comment: { body: 'ok' } },
+      { token },
+    );
+
+    expect(fetched.status).toBe(200);
+    expect(fetched.body.article).toMatchObject({ slug, title, body: 'こんにちは' });
+    expect(commented.status).toBe(201);
+  });
+
+  it('finds a profile by a percent-encoded unicode username', async () => {
+    const username = `jörg${unique('')}`;
+    const registered = await http.post('/api/users', {
+      user: { username, email: `${unique('j')}@example.com`, password: 'password123' },
+    });
+    expect(registered.status).toBe(201);
+
+    const profile = await http.get(`/api/profiles/${segment(username)}`);
+
+    expect(profile.status).toBe(200);
+    expect(profile.body.profile.username).toBe(username);
+  });
+});

@@ -1,0 +1,78 @@
+import { randomBytes } from 'node:crypto';
+
+/** A real HTTP response from the `serverless offline` the e2e setup started. */
+export interface HttpResponse<T = any> {
+  status: number;
+  headers: Headers;
+  /** Parsed JSON, or undefined for an empty body. */
+  body: T;
+  raw: string;
+}
+
+export interface HttpOptions {
+  token?: string;
+  headers?: Record<string, string>;
+  /** JSON-encoded unless already a string. */
+  body?: unknown;
+}
+
+function baseUrl(): string {
+  const url = process.env.CONDUIT_E2E_URL;
+  if (!url)
+    throw new Error('CONDUIT_E2E_URL is not set: run the e2e tests through `jest --selectProjects e2e`');
+  return url;
+}
+
+/** `path` goes on the wire as given: encode non-ASCII path segments yourself (see `segment`). */
+export async function send(method: string, path: string, options: HttpOptions = {}): Promise<HttpResponse> {
+  const body =
+    options.body === undefined || typeof options.body === 'string'
+      ? options.body
+      : JSON.stringify(options.body);
+  const response = await fetch(`${baseUrl()}${path}`, {
+    method,
+    headers: {
+      ...(body !== undefined && { 'content-type': 'application/json' }),
+      ...(options.token && { authorization: `Token ${options.token}` }),
+      ...options.headers,
+    },
+    body,
+  });
+  const raw = await response.text();
+  let parsed: unknown;
+  try {
+    parsed = raw ? JSON.parse(raw) : undefined;
+  } catch {
+    throw new Error(`${method} ${path} answered ${response.status} with a body that is not JSON: ${raw}`);
+  }
+  return { status: response.status, headers: response.headers, body: parsed, raw };
+}
+
+export const http = {
+  get: (path: string, options?: HttpOptions) => send('GET', path, options),
+  post: (path: string, body?: unknown, options?: HttpOptions) => send('POST', path, { ...options, body }),
+  put: (path: string, body?: unknown, options?: HttpOptions) => send('PUT', path, { ...options, body }),
+  delete: (path: string, options?: HttpOptions) => send('DELETE', path, options),
+  options: (path: string, options?: HttpOptions) => send('OPTIONS', path, options),
+};
+
+/** One path segment, percent-encoded as a browser would send it. */
+export const segment = encodeURIComponent;
+
+/** A name no other test (or earlier run against the same database) uses. */
+export const unique = (prefix = 'e2e') => `${prefix}${randomBytes(4).toString('hex')}`;
+
+export interface Account {
+  username: string;
+  email: string;
+  password: string;
+  token: string;
+}
+
+export async function register(prefix = 'e2e'): Promise<Account> {
+  const username = unique(prefix);
+  const user = { username, email: `${username}@example.com`, password: 'password123' };
+  const response = await http.post('/api/users', { user });
+  if (response.status !== 201) throw new Error(`register failed: ${response.status} ${response.raw}`);
+  return { ...user, token: response.body.user.token };
+}
