@@ -1,9 +1,8 @@
 import { drizzle, type MySql2Database } from 'drizzle-orm/mysql2';
 import { createPool, type Pool } from 'mysql2/promise';
 import { config } from '#lib/config/env';
-import * as schema from './schema';
 
-export type Database = MySql2Database<typeof schema>;
+export type Database = MySql2Database;
 /** A database handle or an open transaction: repositories accept either. */
 export type Executor = Pick<Database, 'select' | 'insert' | 'update' | 'delete' | 'execute'>;
 
@@ -17,7 +16,7 @@ let db: Database | undefined;
 export function database(): Database {
   if (!db) {
     pool = createPool(poolOptions(config().databaseUrl));
-    db = drizzle({ client: pool, schema, mode: 'default' });
+    db = drizzle({ client: pool });
   }
   return db;
 }
@@ -38,8 +37,6 @@ export function poolOptions(url: string) {
   return {
     uri: url,
     connectionLimit: 2,
-    maxIdle: 2,
-    idleTimeout: 60_000,
     enableKeepAlive: true,
     // A dead database must answer 503 within seconds, well inside the function timeout.
     connectTimeout: 3_000,

@@ -35,6 +35,8 @@ const unavailableCodes = new Set([
   'ER_CON_COUNT_ERROR',
   'ER_SERVER_SHUTDOWN',
   'ER_LOCK_WAIT_TIMEOUT',
+  // InnoDB picked this transaction as a deadlock victim: nothing was written, and a retry succeeds.
+  'ER_LOCK_DEADLOCK',
 ]);
 
 /** True when the database could not be reached or refused to work: the client should retry later. */

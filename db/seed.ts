@@ -12,7 +12,6 @@ import { articleRepository } from './repositories/articles';
 import { commentRepository } from './repositories/comments';
 import { profileRepository } from './repositories/profiles';
 import { userRepository } from './repositories/users';
-import * as schema from './schema';
 
 /**
  * Demo data for local development. Every demo user signs in with the password `password123`:
@@ -141,7 +140,7 @@ export async function seed(db: Database): Promise<SeedResult> {
 export async function seedDatabase(databaseUrl: string): Promise<SeedResult> {
   const pool = createPool(poolOptions(databaseUrl));
   try {
-    return await seed(drizzle({ client: pool, schema, mode: 'default' }));
+    return await seed(drizzle({ client: pool }));
   } finally {
     await pool.end();
   }

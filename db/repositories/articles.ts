@@ -1,23 +1,23 @@
 import { and, desc, eq, inArray, isNull, sql, type SQL } from 'drizzle-orm';
 import type { ArticleStore } from '#lib/articles/service';
 import type { ArticleFilter } from '#lib/articles/types';
-import { Conflict } from '#lib/errors';
+import { Conflict, NotFound } from '#lib/errors';
 import type { Database, Executor } from '../client';
 import { duplicateKey } from '../errors';
 import { articles, articleTags, favorites, follows, tags, users } from '../schema';
-import { authorColumns } from './profiles';
+import { authorColumns, viewerFlag } from './profiles';
 
 const favoritesCount =
   sql<number>`(select count(*) from ${favorites} where ${favorites.articleId} = ${articles.id})`.mapWith(
     Number,
   );
 
-function favorited(viewerId: number | undefined) {
-  if (viewerId === undefined) return sql<boolean>`false`.mapWith(Boolean);
-  return sql<boolean>`exists(select 1 from ${favorites} where ${favorites.articleId} = ${articles.id} and ${favorites.userId} = ${viewerId})`.mapWith(
-    (value) => Boolean(Number(value)),
+const favorited = (viewerId: number | undefined) =>
+  viewerFlag(
+    viewerId,
+    (id) =>
+      sql`select 1 from ${favorites} where ${favorites.articleId} = ${articles.id} and ${favorites.userId} = ${id}`,
   );
-}
 
 /** Everything a list item shows, author and viewer-relative flags included, in one row per article. */
 function summaryColumns(viewerId: number | undefined) {
@@ -53,12 +53,12 @@ function matching(db: Executor, filter: ArticleFilter): SQL {
       .where(eq(tags.name, filter.tag));
     conditions.push(inArray(articles.id, tagged));
   }
-  if (filter.favoritedBy !== undefined) {
+  if (filter.favorited !== undefined) {
     const liked = db
       .select({ id: favorites.articleId })
       .from(favorites)
       .innerJoin(users, eq(users.id, favorites.userId))
-      .where(eq(users.username, filter.favoritedBy));
+      .where(eq(users.username, filter.favorited));
     conditions.push(inArray(articles.id, liked));
   }
   if (filter.followedBy !== undefined) {
@@ -136,7 +136,7 @@ export function articleRepository(db: Database): ArticleStore {
   const live = (slug: string) => and(eq(articles.liveSlug, slug), isNull(articles.deletedAt));
 
   return {
-    async list(filter, { limit, offset }, viewerId) {
+    async list({ limit, offset, ...filter }, viewerId) {
       const where = matching(db, filter);
       const [[total], page] = await Promise.all([
         db
@@ -201,10 +201,12 @@ export function articleRepository(db: Database): ArticleStore {
         await db.transaction(async (tx) => {
           // Strictly later than the previous value, even for two updates within one millisecond.
           const updatedAt = sql`greatest(${sql.param(new Date(), articles.updatedAt)}, ${articles.updatedAt} + interval 1000 microsecond)`;
-          await tx
+          const [result] = await tx
             .update(articles)
             .set({ ...changes, updatedAt })
-            .where(eq(articles.id, id));
+            .where(and(eq(articles.id, id), isNull(articles.deletedAt)));
+          // Deleted since the caller looked it up: nothing to update.
+          if (result.affectedRows === 0) throw new NotFound('article');
           if (tagList) await replaceTags(tx, id, tagList);
         });
       } catch (error) {

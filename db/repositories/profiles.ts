@@ -3,17 +3,25 @@ import type { ProfileStore } from '#lib/profiles/service';
 import type { Executor } from '../client';
 import { follows, users } from '../schema';
 
-/** `following` for the row's user, as one correlated EXISTS on the follows primary key. */
-export function followingExpr(viewerId: number | undefined, userId: SQL | typeof users.id = users.id) {
+/**
+ * A viewer-relative boolean column (`following`, `favorited`): a correlated EXISTS on a primary key, or
+ * plain `false` for anonymous viewers, who follow and favorite nothing.
+ */
+export function viewerFlag(viewerId: number | undefined, subquery: (viewerId: number) => SQL) {
   if (viewerId === undefined) return sql<boolean>`false`.mapWith(Boolean);
-  return sql<boolean>`exists(select 1 from ${follows} where ${follows.followerId} = ${viewerId} and ${follows.followeeId} = ${userId})`.mapWith(
-    (value) => Boolean(Number(value)),
-  );
+  return sql<boolean>`exists(${subquery(viewerId)})`.mapWith((value) => Boolean(Number(value)));
 }
+
+const following = (viewerId: number | undefined) =>
+  viewerFlag(
+    viewerId,
+    (id) =>
+      sql`select 1 from ${follows} where ${follows.followerId} = ${id} and ${follows.followeeId} = ${users.id}`,
+  );
 
 /** The author columns every article and comment view carries. */
 export function authorColumns(viewerId: number | undefined) {
-  return { username: users.username, bio: users.bio, image: users.image, following: followingExpr(viewerId) };
+  return { username: users.username, bio: users.bio, image: users.image, following: following(viewerId) };
 }
 
 export function profileRepository(db: Executor): ProfileStore {

@@ -4,5 +4,5 @@ import { ok } from '#lib/http/responses';
 import { route } from '#lib/http/route';
 
 export const handler = route({ auth: 'required', query: FeedQuery }, async ({ query, user }) =>
-  ok(await articles().list({ followedBy: user.id }, query, user.id)),
+  ok(await articles().list({ ...query, followedBy: user.id }, user.id)),
 );

@@ -1,8 +1,8 @@
 import { ok } from '#lib/http/responses';
 import { route } from '#lib/http/route';
+import { usernamePath } from '#lib/http/schemas';
 import { profiles } from '#lib/profiles/index';
-import { UsernamePath } from '#lib/users/schemas';
 
-export const handler = route({ auth: 'required', path: UsernamePath }, async ({ path, user }) =>
+export const handler = route({ auth: 'required', path: usernamePath }, async ({ path, user }) =>
   ok({ profile: await profiles().follow(user.id, path.username) }),
 );

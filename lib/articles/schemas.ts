@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { envelope, limit, offset, text } from '#lib/http/schemas';
+import { envelope, filter, limit, offset, text } from '#lib/http/schemas';
 
 export const maxTags = 20;
 
@@ -28,7 +28,10 @@ export const FeedQuery = z.object({ limit, offset });
 export const ListQuery = z.object({
   limit,
   offset,
-  tag: text(64).optional(),
-  author: text(64).optional(),
-  favorited: text(64).optional(),
+  tag: filter(64),
+  author: filter(64),
+  favorited: filter(64),
 });
+
+export type NewArticle = z.output<typeof NewArticle>['article'];
+export type ArticleChanges = z.output<typeof ArticleUpdate>['article'];

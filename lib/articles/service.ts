@@ -1,18 +1,21 @@
 import { Conflict, Forbidden, NotFound } from '#lib/errors';
+import type { ArticleChanges, NewArticle } from './schemas';
 import { isSlugOf, slugify, withSuffix } from './slug';
-import type { Article, ArticleFields, ArticleFilter, ArticleRef, ArticleSummary, Page } from './types';
+import type { Article, ArticleFields, ArticleQuery, ArticleRef, ArticleSummary } from './types';
 
 export interface ArticleStore {
   list(
-    filter: ArticleFilter,
-    page: Page,
+    query: ArticleQuery,
     viewerId?: number,
   ): Promise<{ articles: ArticleSummary[]; articlesCount: number }>;
   find(slug: string, viewerId?: number): Promise<Article | undefined>;
   findRef(slug: string): Promise<ArticleRef | undefined>;
   /** Throws Conflict('slug') when a live article has the slug. */
   create(authorId: number, fields: ArticleFields): Promise<void>;
-  /** Replaces the tags when `tagList` is given; throws Conflict('slug') like create. */
+  /**
+   * Replaces the tags when `tagList` is given; throws Conflict('slug') like create, and NotFound when the
+   * article was deleted since it was looked up.
+   */
   update(id: number, changes: Partial<ArticleFields>): Promise<void>;
   remove(id: number): Promise<void>;
   /** Idempotent in both directions. */
@@ -21,18 +24,12 @@ export interface ArticleStore {
   tags(): Promise<string[]>;
 }
 
-export interface NewArticle {
-  title: string;
-  description: string;
-  body: string;
-  tagList?: string[];
-}
-
-export type ArticleUpdate = Partial<NewArticle>;
-
 const slugAttempts = 5;
 
-/** Tags are trimmed, de-duplicated (case-insensitively, as the database compares them) and sorted. */
+/**
+ * Tags are trimmed and de-duplicated case-insensitively, as the database compares them; sorted, so
+ * concurrent writers touch shared tag rows in the same order.
+ */
 export function normalizeTags(tags: string[]): string[] {
   const unique = new Map(tags.map((tag) => [tag.trim().toLowerCase(), tag.trim()]));
   return [...unique.values()].sort((a, b) => a.localeCompare(b));
@@ -72,7 +69,7 @@ export function articleService(store: ArticleStore) {
 
   return {
     ref,
-    list: (filter: ArticleFilter, page: Page, viewerId?: number) => store.list(filter, page, viewerId),
+    list: (query: ArticleQuery, viewerId?: number) => store.list(query, viewerId),
     get: found,
     tags: () => store.tags(),
 
@@ -84,16 +81,15 @@ export function articleService(store: ArticleStore) {
       return found(slug, authorId);
     },
 
-    async update(userId: number, slug: string, { tagList, ...changes }: ArticleUpdate): Promise<Article> {
+    async update(userId: number, slug: string, { tagList, ...changes }: ArticleChanges): Promise<Article> {
       const article = await owned(slug, userId);
       const fields = { ...changes, ...(tagList && { tagList: normalizeTags(tagList) }) };
-      if (changes.title === undefined || isSlugOf(article.slug, changes.title)) {
-        await store.update(article.id, fields);
-        return found(article.slug, userId);
-      }
-      const newSlug = await withUniqueSlug(slugify(changes.title), (slug) =>
-        store.update(article.id, { ...fields, slug }),
-      );
+      // A new title moves the slug, unless it would slugify to the one the article already has.
+      const base =
+        changes.title === undefined || isSlugOf(article.slug, changes.title)
+          ? article.slug
+          : slugify(changes.title);
+      const newSlug = await withUniqueSlug(base, (slug) => store.update(article.id, { ...fields, slug }));
       return found(newSlug, userId);
     },
 

@@ -27,7 +27,8 @@ export interface ArticleRef {
 export interface ArticleFilter {
   tag?: string;
   author?: string;
-  favoritedBy?: string;
+  /** Only articles this user (by username) has favorited. */
+  favorited?: string;
   /** Only articles by authors this user follows (the feed). */
   followedBy?: number;
 }
@@ -36,6 +37,8 @@ export interface Page {
   limit: number;
   offset: number;
 }
+
+export type ArticleQuery = ArticleFilter & Page;
 
 export interface ArticleFields {
   slug: string;

@@ -2,7 +2,7 @@ import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:c
 
 // OWASP's scrypt floor (N=2^17, r=8, p=1) needs 128 MiB; N=2^15 keeps ~32 MiB and ~60 ms on a small
 // Lambda while staying far above brute-force comfort. Parameters are stored per hash so they can rise.
-const params = { N: 2 ** 15, r: 8, p: 1 };
+export const params = { N: 2 ** 15, r: 8, p: 1 };
 const keyLength = 32;
 
 function derive(password: string, salt: Buffer, options: ScryptOptions): Promise<Buffer> {
@@ -45,9 +45,10 @@ export async function verifyPassword(password: string, stored: string): Promise<
   return actual.length === expected.length && timingSafeEqual(actual, expected);
 }
 
-/** A hash of a random password: login compares against it when the e-mail is unknown, so both paths cost the same. */
-let decoy: Promise<string> | undefined;
-export function decoyHash(): Promise<string> {
-  decoy ??= hashPassword(randomBytes(16).toString('hex'));
-  return decoy;
-}
+/**
+ * What login verifies against when the e-mail is unknown, so that path costs one scrypt with the current
+ * parameters, like a wrong password does. It is the hash of random bytes nobody kept; a unit test keeps
+ * its parameters equal to the ones new hashes get.
+ */
+export const decoyHash =
+  'scrypt$32768$8$1$dbPYajugcTADSf4YepxUZQ$UXI78gnVAU2rqt_b6LXWbltwDvIl1tXVK7FFbh1t0zM';

@@ -5,7 +5,6 @@
 export interface Config {
   databaseUrl: string;
   jwt: { secret: Uint8Array; kid: string; issuer: string; audience: string; accessTokenTtl: string };
-  corsOrigins: string[];
 }
 
 export class ConfigError extends Error {
@@ -36,7 +35,6 @@ export function load(env: NodeJS.ProcessEnv): Config {
       audience: env.JWT_AUDIENCE || 'conduit-api',
       accessTokenTtl: env.ACCESS_TOKEN_TTL || '1h',
     },
-    corsOrigins: (env.CORS_ORIGINS || '*').split(',').map((origin) => origin.trim()),
   };
 }
 

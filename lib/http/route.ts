@@ -6,7 +6,6 @@ import httpSecurityHeaders from '@middy/http-security-headers';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type { z } from 'zod';
 import { driverError } from '#db/errors';
-import { verifyAccessToken } from '#lib/auth/tokens';
 import { Unauthorized } from '#lib/errors';
 import { toErrorReply } from './errors';
 import { HttpProblem } from './problems';
@@ -110,6 +109,8 @@ function authenticate(mode: 'required' | 'optional'): Middleware {
       }
       const token = /^(?:Token|Bearer) +([\w-]+\.[\w-]+\.[\w-]+) *$/i.exec(header)?.[1];
       if (!token) throw new Unauthorized('token', 'is invalid');
+      // Loaded on first use, so routes that never see a token (tags, the 404 route) never load jose.
+      const { verifyAccessToken } = await import('#lib/auth/tokens');
       const { userId } = await verifyAccessToken(token);
       input(request).user = { id: userId, token };
     },

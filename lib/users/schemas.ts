@@ -37,4 +37,5 @@ export const UserUpdate = envelope(
     }),
 );
 
-export const UsernamePath = z.object({ username: text(64) });
+export type Registration = z.output<typeof NewUser>['user'];
+export type UserChanges = z.output<typeof UserUpdate>['user'];

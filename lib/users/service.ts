@@ -1,6 +1,7 @@
 import { decoyHash, hashPassword, verifyPassword } from '#lib/auth/password';
 import { signAccessToken } from '#lib/auth/tokens';
-import { NotFound, Unauthorized } from '#lib/errors';
+import { Unauthorized } from '#lib/errors';
+import type { Registration, UserChanges } from './schemas';
 
 export interface UserRecord {
   id: number;
@@ -11,7 +12,7 @@ export interface UserRecord {
   image: string | null;
 }
 
-export type UserChanges = Partial<Omit<UserRecord, 'id'>>;
+export type UserFields = Partial<Omit<UserRecord, 'id'>>;
 
 export interface UserStore {
   findById(id: number): Promise<UserRecord | undefined>;
@@ -19,7 +20,7 @@ export interface UserStore {
   /** Throws Conflict('username' | 'email') when either is taken. */
   insert(user: Omit<UserRecord, 'id' | 'bio' | 'image'>): Promise<number>;
   /** Throws Conflict('username' | 'email') when either is taken by someone else. */
-  update(id: number, changes: UserChanges): Promise<void>;
+  update(id: number, changes: UserFields): Promise<void>;
 }
 
 /** The authenticated user, as the RealWorld `user` envelope carries it. */
@@ -29,20 +30,6 @@ export interface AuthenticatedUser {
   username: string;
   bio: string | null;
   image: string | null;
-}
-
-export interface Registration {
-  username: string;
-  email: string;
-  password: string;
-}
-
-export interface UserUpdate {
-  username?: string;
-  email?: string;
-  password?: string;
-  bio?: string | null;
-  image?: string | null;
 }
 
 const view = ({ email, username, bio, image }: UserRecord, token: string): AuthenticatedUser => ({
@@ -71,7 +58,7 @@ export function userService(store: UserStore) {
     /** Unknown e-mail and wrong password answer alike, after the same amount of hashing work. */
     async login(email: string, password: string): Promise<AuthenticatedUser> {
       const user = await store.findByEmail(email);
-      const matches = await verifyPassword(password, user?.passwordHash ?? (await decoyHash()));
+      const matches = await verifyPassword(password, user?.passwordHash ?? decoyHash);
       if (!user || !matches) throw new Unauthorized('credentials', 'invalid');
       return view(user, await signAccessToken(user.id));
     },
@@ -80,13 +67,10 @@ export function userService(store: UserStore) {
       return view(await existing(id), token);
     },
 
-    async update(id: number, { password, ...changes }: UserUpdate): Promise<AuthenticatedUser> {
-      await existing(id);
+    async update(id: number, { password, ...changes }: UserChanges): Promise<AuthenticatedUser> {
       const passwordHash = password === undefined ? undefined : await hashPassword(password);
       await store.update(id, { ...changes, ...(passwordHash && { passwordHash }) });
-      const user = await store.findById(id);
-      if (!user) throw new NotFound('user');
-      return view(user, await signAccessToken(id));
+      return view(await existing(id), await signAccessToken(id));
     },
   };
 }

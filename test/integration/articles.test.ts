@@ -1,4 +1,7 @@
-import { closeDatabase } from '#db/client';
+import { eq } from 'drizzle-orm';
+import { closeDatabase, database } from '#db/client';
+import { articleRepository } from '#db/repositories/articles';
+import { articles } from '#db/schema/index';
 import { api } from '../support/api';
 import { createArticle, registerUser, unique, type TestUser } from '../support/fixtures';
 
@@ -529,6 +532,7 @@ describe('GET /api/articles', () => {
 
   test.each([
     ['limit', '101'],
+    ['limit', '0'],
     ['limit', '-1'],
     ['limit', 'abc'],
     ['limit', '1.5'],
@@ -540,6 +544,21 @@ describe('GET /api/articles', () => {
     expect(response.status).toBe(422);
     expect(Object.keys(response.body.errors)).toEqual([name]);
   });
+});
+
+test('empty filters (?tag=&author=&favorited=) mean no filter', async () => {
+  const jake = await registerUser();
+  const newest = await createArticle(jake.token);
+
+  const response = await api.get('/api/articles?tag=&author=&favorited=&limit=1');
+
+  expect(response.status).toBe(200);
+  expect(response.body.articlesCount).toBeGreaterThanOrEqual(1);
+  expect(response.body.articles).toHaveLength(1);
+  // Other workers create articles too: the newest is ours or a later one, never an older one.
+  expect(Date.parse(response.body.articles[0].createdAt)).toBeGreaterThanOrEqual(
+    Date.parse(newest.createdAt),
+  );
 });
 
 describe('GET /api/articles/feed', () => {
@@ -680,5 +699,21 @@ describe('favorites', () => {
     const response = await api.post(`/api/articles/${slug}/favorite`, undefined, { token: jake.token });
 
     expect(response.status).toBe(404);
+  });
+});
+
+describe('article repository', () => {
+  test('an update racing a delete finds nothing to update and changes nothing', async () => {
+    const jake = await registerUser();
+    const article = await createArticle(jake.token, { tagList: ['kept'] });
+    const repository = articleRepository(database());
+    const ref = await repository.findRef(article.slug);
+    await repository.remove(ref!.id);
+
+    const attempt = repository.update(ref!.id, { body: 'too late', tagList: [] });
+
+    await expect(attempt).rejects.toMatchObject({ errors: { article: ['not found'] } });
+    const [row] = await database().select().from(articles).where(eq(articles.id, ref!.id));
+    expect(row?.body).toBe(article.body);
   });
 });

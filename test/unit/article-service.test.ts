@@ -232,7 +232,7 @@ describe('articleService.update', () => {
     // Assert
     expect(updated.slug).toBe(slug);
     expect(updated.body).toBe('New body');
-    expect(store.updateCalls).toEqual([{ id: 1, changes: { body: 'New body' } }]);
+    expect(store.updateCalls).toEqual([{ id: 1, changes: { body: 'New body', slug } }]);
   });
 
   it('rejects an update by someone other than the author with Forbidden(article)', async () => {
@@ -284,7 +284,8 @@ describe('articleService.update', () => {
     // Assert
     expect(updated.slug).toBe(slug);
     expect(updated.title).toBe('HOW TO train your dragon!');
-    expect(store.updateCalls[0]?.changes.slug).toBeUndefined();
+    expect(store.updateCalls).toHaveLength(1);
+    expect(store.updateCalls[0]?.changes.slug).toBe(slug);
   });
 
   it('keeps a suffixed slug when the title keeps its base slug', async () => {
@@ -297,7 +298,7 @@ describe('articleService.update', () => {
 
     // Assert
     expect(updated.slug).toBe(second.slug);
-    expect(store.updateCalls.at(-1)?.changes.slug).toBeUndefined();
+    expect(store.updateCalls.at(-1)?.changes.slug).toBe(second.slug);
   });
 
   it('suffixes the new slug when another article already has it', async () => {

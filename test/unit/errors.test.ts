@@ -234,10 +234,9 @@ describe('config load', () => {
       audience: 'conduit-api',
       accessTokenTtl: '1h',
     });
-    expect(config.corsOrigins).toEqual(['*']);
   });
 
-  it('reads the optional settings, splitting and trimming CORS origins', () => {
+  it('reads the optional settings', () => {
     // Act
     const config = load({
       ...valid,
@@ -245,12 +244,10 @@ describe('config load', () => {
       JWT_ISSUER: 'iss',
       JWT_AUDIENCE: 'aud',
       ACCESS_TOKEN_TTL: '10m',
-      CORS_ORIGINS: 'https://a.example, https://b.example',
     });
 
     // Assert
     expect(config.jwt).toMatchObject({ kid: 'k2', issuer: 'iss', audience: 'aud', accessTokenTtl: '10m' });
-    expect(config.corsOrigins).toEqual(['https://a.example', 'https://b.example']);
   });
 
   it.each([

@@ -1,4 +1,4 @@
-import { decoyHash, hashPassword, verifyPassword } from '#lib/auth/password';
+import { decoyHash, hashPassword, params, verifyPassword } from '#lib/auth/password';
 
 describe('hashPassword', () => {
   it('produces scrypt$N$r$p$salt$hash with base64url salt and hash', async () => {
@@ -88,13 +88,20 @@ describe('verifyPassword', () => {
 });
 
 describe('decoyHash', () => {
-  it('is a well-formed hash that no likely password matches, reused across calls', async () => {
+  it('costs what a real hash costs: the same scrypt parameters as new hashes', async () => {
+    // Arrange
+    const fresh = await hashPassword('any password at all');
+
     // Act
-    const [first, second] = await Promise.all([decoyHash(), decoyHash()]);
+    const decoyParams = decoyHash.split('$').slice(1, 4);
 
     // Assert
-    expect(first).toBe(second);
-    expect(first).toMatch(/^scrypt\$\d+\$\d+\$\d+\$[\w-]+\$[\w-]+$/);
-    expect(await verifyPassword('', first)).toBe(false);
+    expect(decoyParams).toEqual(fresh.split('$').slice(1, 4));
+    expect(decoyParams).toEqual([params.N, params.r, params.p].map(String));
+  });
+
+  it('matches no likely password', async () => {
+    await expect(verifyPassword('', decoyHash)).resolves.toBe(false);
+    await expect(verifyPassword('password123', decoyHash)).resolves.toBe(false);
   });
 });

@@ -1,9 +1,9 @@
 import { ArticleUpdate, FeedQuery, ListQuery, NewArticle, maxTags } from '#lib/articles/schemas';
 import { CommentPath, NewComment } from '#lib/comments/schemas';
 import { Invalid, type FieldErrors } from '#lib/errors';
-import { slugPath } from '#lib/http/schemas';
+import { slugPath, usernamePath } from '#lib/http/schemas';
 import { fieldOf, parse } from '#lib/http/validation';
-import { Login, NewUser, UserUpdate, UsernamePath } from '#lib/users/schemas';
+import { Login, NewUser, UserUpdate } from '#lib/users/schemas';
 
 /** The field-keyed errors `parse` throws for a value, or fails the test if it parses. */
 function errorsOf(schema: Parameters<typeof parse>[0], value: unknown): FieldErrors {
@@ -190,7 +190,7 @@ describe('user schemas', () => {
   });
 
   it('rejects a blank username in the path', () => {
-    expect(errorsOf(UsernamePath, { username: '' })).toEqual({ username: ["can't be blank"] });
+    expect(errorsOf(usernamePath, { username: '' })).toEqual({ username: ["can't be blank"] });
   });
 });
 
