@@ -4,7 +4,7 @@ import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import httpJsonBodyParser from '@middy/http-json-body-parser';
 import httpSecurityHeaders from '@middy/http-security-headers';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import { driverError } from '#db/errors';
 import { Unauthorized } from '#lib/errors';
 import { toErrorReply } from './errors';
@@ -13,8 +13,8 @@ import { jsonContentType, type Reply } from './responses';
 import { parse } from './validation';
 
 type AuthMode = 'required' | 'optional' | 'none';
-type Schema = z.ZodType | undefined;
-type Output<S extends Schema> = S extends z.ZodType ? z.output<S> : undefined;
+type Schema = z.core.$ZodType | undefined;
+type Output<S extends Schema> = S extends z.core.$ZodType ? z.output<S> : undefined;
 
 export interface AuthUser {
   id: number;

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import * as z from 'zod/mini';
 import { Invalid, type FieldErrors } from '#lib/errors';
 
 type Issue = z.core.$ZodRawIssue;
@@ -41,8 +41,8 @@ export function fieldOf(path: readonly PropertyKey[] | undefined): string {
 }
 
 /** Parses `value` with `schema`, or throws Invalid with every problem found, keyed by field. */
-export function parse<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
-  const result = schema.safeParse(value, { error: message });
+export function parse<S extends z.core.$ZodType>(schema: S, value: unknown): z.output<S> {
+  const result = z.safeParse(schema, value, { error: message });
   if (result.success) return result.data;
   const errors: FieldErrors = {};
   // Zod 4 still runs length checks on a wrong-typed value that has a length (`[]` for a string): the

@@ -1,40 +1,38 @@
-import * as z from 'zod';
-import { envelope, text } from '#lib/http/schemas';
+import * as z from 'zod/mini';
+import { changesSomeField, envelope, text, transformed } from '#lib/http/schemas';
 
-export const username = text(64).regex(/^[\p{L}\p{N}_.-]+$/u, {
-  error: "can only contain letters, digits, '_', '.' and '-'",
-});
-export const email = text(255).pipe(z.email());
+export const username = text(64).check(
+  z.regex(/^[\p{L}\p{N}_.-]+$/u, { error: "can only contain letters, digits, '_', '.' and '-'" }),
+);
+export const email = z.pipe(text(255), z.email());
 /** Not trimmed: spaces are part of a passphrase. 8 to 128 characters. */
-export const password = z.string().min(8).max(128);
+export const password = z.string().check(z.minLength(8), z.maxLength(128));
 
 /** Optional profile text: "" and null both clear it. */
-const clearable = <S extends z.ZodType<string>>(schema: S) =>
-  z
-    .union([z.literal(''), schema])
-    .nullable()
-    .transform((value) => value || null);
+const clearable = <S extends z.core.$ZodType<string>>(schema: S) =>
+  transformed(z.nullable(z.union([z.literal(''), schema])), (value) => value || null);
 
 export const NewUser = envelope('user', z.object({ username, email, password }));
 
 export const Login = envelope(
   'user',
-  z.object({ email: z.string().trim().min(1).max(255), password: z.string().min(1).max(128) }),
+  z.object({
+    email: z.string().check(z.trim(), z.minLength(1), z.maxLength(255)),
+    password: z.string().check(z.minLength(1), z.maxLength(128)),
+  }),
 );
 
 export const UserUpdate = envelope(
   'user',
   z
     .object({
-      username: username.optional(),
-      email: email.optional(),
-      password: password.optional(),
-      bio: clearable(z.string().trim().max(2000)).optional(),
-      image: clearable(z.url({ protocol: /^https?$/ }).max(2048)).optional(),
+      username: z.optional(username),
+      email: z.optional(email),
+      password: z.optional(password),
+      bio: z.optional(clearable(z.string().check(z.trim(), z.maxLength(2000)))),
+      image: z.optional(clearable(z.url({ protocol: /^https?$/ }).check(z.maxLength(2048)))),
     })
-    .refine((user) => Object.values(user).some((value) => value !== undefined), {
-      error: 'must change at least one field',
-    }),
+    .check(changesSomeField()),
 );
 
 export type Registration = z.output<typeof NewUser>['user'];
