@@ -14,13 +14,8 @@ export function profileService(store: ProfileStore) {
     if (!profile) throw new NotFound('profile');
     return profile;
   }
-  const view = (
-    { id: _id, ...profile }: Profile & { id: number },
-    following = profile.following,
-  ): Profile => ({
-    ...profile,
-    following,
-  });
+  /** The public profile, without the internal id. */
+  const view = ({ id: _id, ...profile }: Profile & { id: number }): Profile => profile;
 
   return {
     async get(username: string, viewerId?: number): Promise<Profile> {
@@ -30,12 +25,12 @@ export function profileService(store: ProfileStore) {
       const profile = await find(username, viewerId);
       if (profile.id === viewerId) throw new Invalid({ username: ['cannot follow yourself'] });
       await store.follow(viewerId, profile.id);
-      return view(profile, true);
+      return { ...view(profile), following: true };
     },
     async unfollow(viewerId: number, username: string): Promise<Profile> {
       const profile = await find(username, viewerId);
       await store.unfollow(viewerId, profile.id);
-      return view(profile, false);
+      return { ...view(profile), following: false };
     },
   };
 }

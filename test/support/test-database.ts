@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createConnection } from 'mysql2/promise';
-import { resolveServer, serverOf, withDatabase } from '#db/local-server';
+import { databaseOf, resolveServer, serverOf, withDatabase } from '#db/local-server';
 import { migrateDatabase } from '#db/migrate';
 
 const loopback = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
@@ -31,7 +31,7 @@ export async function createTestDatabase(label: string): Promise<string> {
 export async function dropTestDatabase(url: string): Promise<void> {
   const connection = await createConnection({ uri: serverOf(url) });
   try {
-    await connection.query(`drop database if exists \`${new URL(url).pathname.slice(1)}\``);
+    await connection.query(`drop database if exists \`${databaseOf(url)}\``);
   } finally {
     await connection.end();
   }
