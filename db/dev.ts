@@ -4,27 +4,40 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import path from 'node:path';
 import { parseEnv } from 'node:util';
-import { databaseOf } from './local-server';
+import { databaseOf, serverOf } from './local-server';
 import { developmentDatabaseUrl, migrateDatabase } from './migrate';
 import { demoPassword, seedDatabase } from './seed';
+import { provisionUsers, urlFor } from './users';
 
 /**
- * `npm run dev`: from a fresh clone to the API on http://localhost:3000/api. Creates .env (with a random
- * JWT_SECRET) when missing, finds or starts a MySQL server, migrates and seeds the `conduit` database, then
- * runs `serverless offline --stage dev` in the foreground until it is stopped.
+ * `npm run dev`: from a fresh clone to the API on http://localhost:3000/api. Creates .env (with random
+ * secrets) when missing, finds or starts a MySQL server, creates the `conduit` database and its two users as
+ * production has them, migrates it as the migrator, seeds it as the app user, then runs
+ * `serverless offline --stage local` (functions connect as the app user) until it is stopped.
  */
 const root = path.resolve(__dirname, '..');
 const bin = path.join(root, 'node_modules', '.bin');
 
-/** Copies .env.example to .env with a fresh JWT_SECRET; an existing .env is never touched. */
+const random = () => randomBytes(32).toString('base64url');
+
+/** The secrets a local run needs, freshly generated (the names are the SSM parameters', see README). */
+const generatedSecrets = (): Record<string, string> => ({
+  JWT_SIGNING_KEYS: `local-1=${random()}`,
+  DB_APP_PASSWORD: random(),
+  DB_MIGRATOR_PASSWORD: random(),
+});
+
+/** Copies .env.example to .env with fresh secrets filled in; an existing .env is never touched. */
 export function ensureDotenv(dir = root): boolean {
   const target = path.join(dir, '.env');
   if (existsSync(target)) return false;
-  const example = readFileSync(path.join(dir, '.env.example'), 'utf8');
-  const secret = randomBytes(32).toString('base64url');
-  const filled = /^JWT_SECRET=.*$/m.test(example)
-    ? example.replace(/^JWT_SECRET=.*$/m, `JWT_SECRET=${secret}`)
-    : `${example.trimEnd()}\nJWT_SECRET=${secret}\n`;
+  let filled = readFileSync(path.join(dir, '.env.example'), 'utf8');
+  for (const [name, value] of Object.entries(generatedSecrets())) {
+    const line = new RegExp(`^${name}=.*$`, 'm');
+    filled = line.test(filled)
+      ? filled.replace(line, `${name}=${value}`)
+      : `${filled.trimEnd()}\n${name}=${value}\n`;
+  }
   writeFileSync(target, filled, { mode: 0o600 });
   return true;
 }
@@ -37,15 +50,23 @@ export function localEnvironment(dir = root, env = process.env): NodeJS.ProcessE
 }
 
 async function main(): Promise<void> {
-  if (ensureDotenv()) console.log('created .env from .env.example with a random JWT_SECRET');
+  if (ensureDotenv()) console.log('created .env from .env.example with random secrets');
   Object.assign(process.env, localEnvironment());
+  const env = process.env;
+  for (const name of Object.keys(generatedSecrets()))
+    if (!env[name])
+      throw new Error(`${name} is empty in .env: fill it in, or delete .env to have it generated`);
 
-  const databaseUrl = await developmentDatabaseUrl();
-  // The services the seed runs through read their configuration from the environment.
-  process.env.DATABASE_URL = databaseUrl;
-  const where = `${databaseOf(databaseUrl)} on ${new URL(databaseUrl).host}`;
-  await migrateDatabase(databaseUrl);
-  const seeded = await seedDatabase(databaseUrl);
+  // An administrator's connection (root locally) creates the database and the service's users.
+  const adminUrl = await developmentDatabaseUrl();
+  const server = serverOf(adminUrl);
+  const database = databaseOf(adminUrl);
+  const app = { user: env.DB_USER || 'conduit_app', password: env.DB_APP_PASSWORD! };
+  const migrator = { user: env.DB_MIGRATOR_USER || 'conduit_migrator', password: env.DB_MIGRATOR_PASSWORD! };
+  await provisionUsers(server, { database, app, migrator });
+  const where = `${database} on ${new URL(server).host}`;
+  await migrateDatabase(urlFor(server, database, migrator));
+  const seeded = await seedDatabase(urlFor(server, database, app));
   console.log(
     seeded.skipped
       ? `migrated ${where}; demo data already present`
@@ -53,14 +74,24 @@ async function main(): Promise<void> {
   );
 
   // Node 24 (this process's node) first on PATH: the serverless script starts with `#!/usr/bin/env node`.
-  const child = spawn(path.join(bin, 'serverless'), ['offline', '--stage', 'dev', ...process.argv.slice(2)], {
-    cwd: root,
-    stdio: 'inherit',
-    env: {
-      ...process.env,
-      PATH: [path.dirname(process.execPath), bin, process.env.PATH].join(path.delimiter),
+  const { hostname, port } = new URL(server);
+  const child = spawn(
+    path.join(bin, 'serverless'),
+    ['offline', '--stage', 'local', ...process.argv.slice(2)],
+    {
+      cwd: root,
+      stdio: 'inherit',
+      env: {
+        ...env,
+        // The local stage's database (serverless.yml reads these); secrets reach the functions from .env.
+        DB_HOST: hostname,
+        DB_PORT: port || '3306',
+        DB_NAME: database,
+        DB_USER: app.user,
+        PATH: [path.dirname(process.execPath), bin, env.PATH].join(path.delimiter),
+      },
     },
-  });
+  );
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const)
     process.on(signal, () => {
       if (child.exitCode === null) child.kill(signal);

@@ -1,11 +1,10 @@
 import { drizzle } from 'drizzle-orm/mysql2';
 import { createPool } from 'mysql2/promise';
-import { randomBytes } from 'node:crypto';
 import { articleService } from '#lib/articles/service';
 import { commentService } from '#lib/comments/service';
 import { profileService } from '#lib/profiles/service';
 import { userService } from '#lib/users/service';
-import { poolOptions, type Database } from './client';
+import { poolOptions, targetOf, type Database } from './client';
 import { databaseOf } from './local-server';
 import { developmentDatabaseUrl } from './migrate';
 import { articleRepository } from './repositories/articles';
@@ -108,14 +107,14 @@ export interface SeedResult {
 /**
  * Writes the demo data through the domain services, so it obeys the API's rules (hashed passwords, slugs,
  * normalised tags). Does nothing when any demo user already exists, so it is safe to run on every start.
- * Registering signs an access token: JWT_SECRET must be set (the token itself is discarded).
  */
 export async function seed(db: Database): Promise<SeedResult> {
   const userStore = userRepository(db);
   const existing = await Promise.all(demoUsers.map(({ email }) => userStore.findByEmail(email)));
   if (existing.some(Boolean)) return { skipped: true, users: 0, articles: 0 };
 
-  const accounts = userService(userStore);
+  // Demo users sign in through the API; the tokens registering would issue are never used.
+  const accounts = userService(userStore, async () => '');
   const articles = articleService(articleRepository(db));
   const profiles = profileService(profileRepository(db));
   const discussion = commentService(commentRepository(db), articles.ref);
@@ -138,7 +137,7 @@ export async function seed(db: Database): Promise<SeedResult> {
 
 /** Seeds the (already migrated) database at `databaseUrl` over a pool of its own. */
 export async function seedDatabase(databaseUrl: string): Promise<SeedResult> {
-  const pool = createPool(poolOptions(databaseUrl));
+  const pool = createPool(poolOptions(targetOf(databaseUrl)));
   try {
     return await seed(drizzle({ client: pool }));
   } finally {
@@ -149,9 +148,6 @@ export async function seedDatabase(databaseUrl: string): Promise<SeedResult> {
 if (require.main === module) {
   developmentDatabaseUrl()
     .then(async (url) => {
-      // The service layer reads its configuration from the environment; seeding discards the tokens it signs.
-      process.env.DATABASE_URL ||= url;
-      process.env.JWT_SECRET ||= randomBytes(32).toString('base64url');
       const result = await seedDatabase(url);
       console.log(
         result.skipped

@@ -1,4 +1,5 @@
 import { isUnavailable } from '#db/errors';
+import { SecretsUnavailable } from '#lib/config/errors';
 import { DomainError, type FieldErrors } from '#lib/errors';
 import { HttpProblem } from './problems';
 
@@ -27,7 +28,7 @@ export function toErrorReply(error: unknown, requestId: string): ErrorReply {
   if (error instanceof HttpProblem) return { statusCode: error.statusCode, errors: error.errors };
   const parserError = fromJsonBodyParser(error);
   if (parserError) return parserError;
-  if (isUnavailable(error))
+  if (isUnavailable(error) || error instanceof SecretsUnavailable)
     return {
       statusCode: 503,
       errors: { service: ['is temporarily unavailable, retry later'] },

@@ -6,7 +6,9 @@ import httpSecurityHeaders from '@middy/http-security-headers';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type * as z from 'zod/mini';
 import { driverError } from '#db/errors';
+import { inRequestScope } from '#db/request-scope';
 import { Unauthorized } from '#lib/errors';
+import { log } from '#lib/log';
 import { toErrorReply } from './errors';
 import { HttpProblem } from './problems';
 import { jsonContentType, type Reply } from './responses';
@@ -28,6 +30,11 @@ export interface RouteOptions<A extends AuthMode, B extends Schema, Q extends Sc
   body?: B;
   query?: Q;
   path?: P;
+  /**
+   * Routes that touch neither the database nor tokens (the 404 route) say `false` and never load the
+   * secrets, nor the SSM client that fetches them.
+   */
+  secrets?: false;
 }
 
 export interface RouteInput<A extends AuthMode, B extends Schema, Q extends Schema, P extends Schema> {
@@ -50,9 +57,10 @@ export const maxBodyBytes = 1024 * 1024;
 /**
  * Builds the one Middy stack every route runs in, in this order:
  * headers normalised → CORS and security headers (added to every reply, errors included) → JSON reply
- * serialisation → body size cap and JSON parsing (routes with a body only) → authentication → validation
- * of path, query and body → the handler; the error handler is used last, so it is the first to see an
- * error and every other middleware's onError still decorates its reply.
+ * serialisation → body size cap and JSON parsing (routes with a body only) → secrets (SSM, cached) →
+ * authentication → validation of path, query and body → the handler; the error handler is used last, so it
+ * is the first to see an error and every other middleware's onError still decorates its reply. Each
+ * invocation runs in a request scope of its own (reads follow writes to the primary, see #db/client).
  */
 export function route<
   A extends AuthMode,
@@ -66,9 +74,10 @@ export function route<
     .use(httpSecurityHeaders())
     .use(jsonReply());
   if (options.body) stack.use(bodySizeLimit()).use(httpJsonBodyParser());
+  if (options.secrets !== false) stack.use(secrets());
   if (options.auth !== 'none') stack.use(authenticate(options.auth));
   stack.use(validate(options)).use(errorHandler());
-  return stack.handler(
+  const run = stack.handler(
     async (_event, context) =>
       handler({ requestId: context.awsRequestId, ...context.input } as RouteInput<
         A,
@@ -77,6 +86,18 @@ export function route<
         P
       >) as Promise<Result>,
   );
+  return (event: Event, context: Context) => inRequestScope(() => run(event, context as RouteContext));
+}
+
+/**
+ * Loads the secrets (lib/config/secrets.ts). Imported as the handler module loads, so on AWS the SSM
+ * client and the first fetch run during the init phase, but only in functions whose routes need them.
+ */
+function secrets(): Middleware {
+  const loading = import('#lib/config/secrets').then(({ loadSecrets }) => loadSecrets());
+  // A failure here is reported by the first request, through the error handler.
+  loading.catch(() => {});
+  return { before: async (request) => (await loading).before!(request as never) };
 }
 
 function corsOrigins(): string[] {
@@ -176,15 +197,11 @@ function logFailure(request: RouteRequest, requestId: string): void {
   // Drizzle's own message repeats the SQL with its parameters (password hashes among them): log the
   // driver's code and message instead, and the stack for where it came from.
   const driver = driverError(error);
-  console.error(
-    JSON.stringify({
-      level: 'ERROR',
-      message: 'request failed',
-      requestId,
-      route: request.event.routeKey,
-      error: driver
-        ? { code: driver.code, message: driver.sqlMessage ?? driver.message }
-        : { name: error?.name, message: error?.message, stack: error?.stack },
-    }),
-  );
+  log.error('request failed', {
+    requestId,
+    route: request.event.routeKey,
+    error: driver
+      ? { code: driver.code, message: driver.sqlMessage ?? driver.message }
+      : { name: error?.name, message: error?.message, stack: error?.stack },
+  });
 }

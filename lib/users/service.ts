@@ -40,7 +40,10 @@ const view = ({ email, username, bio, image }: UserRecord, token: string): Authe
   image,
 });
 
-export function userService(store: UserStore) {
+/** Issues the access token a signed-in user receives; the seed script passes one that signs nothing. */
+export type TokenSigner = (userId: number) => Promise<string>;
+
+export function userService(store: UserStore, signToken: TokenSigner = signAccessToken) {
   async function existing(id: number): Promise<UserRecord> {
     const user = await store.findById(id);
     // A valid token for a user that no longer exists is as good as no token.
@@ -52,7 +55,7 @@ export function userService(store: UserStore) {
     async register({ username, email, password }: Registration): Promise<AuthenticatedUser> {
       const passwordHash = await hashPassword(password);
       const id = await store.insert({ username, email, passwordHash });
-      return view({ id, username, email, passwordHash, bio: null, image: null }, await signAccessToken(id));
+      return view({ id, username, email, passwordHash, bio: null, image: null }, await signToken(id));
     },
 
     /** Unknown e-mail and wrong password answer alike, after the same amount of hashing work. */
@@ -60,7 +63,7 @@ export function userService(store: UserStore) {
       const user = await store.findByEmail(email);
       const matches = await verifyPassword(password, user?.passwordHash ?? decoyHash);
       if (!user || !matches) throw new Unauthorized('credentials', 'invalid');
-      return view(user, await signAccessToken(user.id));
+      return view(user, await signToken(user.id));
     },
 
     async current(id: number, token: string): Promise<AuthenticatedUser> {
@@ -70,7 +73,7 @@ export function userService(store: UserStore) {
     async update(id: number, { password, ...changes }: UserChanges): Promise<AuthenticatedUser> {
       const passwordHash = password === undefined ? undefined : await hashPassword(password);
       await store.update(id, { ...changes, ...(passwordHash && { passwordHash }) });
-      return view(await existing(id), await signAccessToken(id));
+      return view(await existing(id), await signToken(id));
     },
   };
 }

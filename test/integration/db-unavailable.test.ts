@@ -1,15 +1,18 @@
 import { closeDatabase } from '#db/client';
-import { resetConfig } from '#lib/config/env';
+import { resetSettings } from '#lib/config/env';
 import { api, type ApiResponse } from '../support/api';
 
 // Jest gives each test file its own module registry, so pointing this file's pool at a dead port leaves
 // every other file's database alone.
-const realUrl = process.env.DATABASE_URL;
+const realPort = process.env.DB_PORT;
+const realName = process.env.DB_NAME;
 let log: jest.SpyInstance;
 
 beforeAll(async () => {
-  process.env.DATABASE_URL = 'mysql://root@127.0.0.1:1/conduit_unreachable';
-  resetConfig();
+  // Port 1 on this machine: nothing listens, so every connection is refused at once.
+  process.env.DB_PORT = '1';
+  process.env.DB_NAME = 'conduit_unreachable';
+  resetSettings();
   await closeDatabase();
   log = jest.spyOn(console, 'error').mockImplementation(() => {});
 });
@@ -17,8 +20,9 @@ beforeAll(async () => {
 afterAll(async () => {
   log.mockRestore();
   await closeDatabase();
-  process.env.DATABASE_URL = realUrl;
-  resetConfig();
+  process.env.DB_PORT = realPort;
+  process.env.DB_NAME = realName;
+  resetSettings();
 });
 
 const header = (response: ApiResponse, name: string): string | undefined =>

@@ -1,5 +1,6 @@
 import { decodeJwt, SignJWT, UnsecuredJWT } from 'jose';
 import { closeDatabase } from '#db/client';
+import { parseSigningKeys } from '#lib/config/secrets';
 import { api, type ApiResponse } from '../support/api';
 import { registerUser, unique, type TestUser } from '../support/fixtures';
 
@@ -19,14 +20,12 @@ function expectNoSecrets(response: ApiResponse): void {
   expect(response.raw).not.toMatch(/scrypt\$|passwordHash|password_hash/);
 }
 
-const secret = () => new TextEncoder().encode(process.env.JWT_SECRET);
+/** The signing keys test/support/env.ts configures: the current one first, then the previous one. */
+const [current, previous] = parseSigningKeys(process.env.JWT_SIGNING_KEYS!);
+const secret = () => current.key;
 
 /** A token with the same claims the API issues, signed with `key`, for tampering tests. */
-function tokenLike(
-  sub: string,
-  key: Uint8Array,
-  { exp = '1h' as string | number, kid = process.env.JWT_KID ?? 'k1' } = {},
-) {
+function tokenLike(sub: string, key: Uint8Array, { exp = '1h' as string | number, kid = current.kid } = {}) {
   return new SignJWT({})
     .setProtectedHeader({ alg: 'HS256', kid, typ: 'JWT' })
     .setSubject(sub)
@@ -242,6 +241,16 @@ describe('GET /api/user', () => {
     expect(control.status).toBe(200);
     expect(response.status).toBe(401);
     expect(response.body).toEqual(tokenInvalid);
+  });
+
+  test('a token signed with the previous signing key (by its kid) still works after a rotation', async () => {
+    const { sub } = decodeJwt(jake.token);
+    const token = await tokenLike(sub!, previous!.key, { kid: previous!.kid });
+
+    const response = await api.get('/api/user', { token });
+
+    expect(response.status).toBe(200);
+    expect(response.body.user.username).toBe(jake.username);
   });
 
   test('a token signed with another secret is 401 token is invalid', async () => {

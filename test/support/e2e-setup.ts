@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
-import { createTestDatabase, dropTestDatabase } from './test-database';
+import { createTestDatabase, dropTestDatabase, functionEnvironment } from './test-database';
 
 const root = path.resolve(__dirname, '../..');
 const bin = path.join(root, 'node_modules', '.bin');
@@ -13,8 +13,8 @@ const startupTimeoutMs = 120_000;
  * serving it. Workers inherit CONDUIT_E2E_URL; e2e-teardown.ts stops the server and drops the database.
  */
 export default async function setup(): Promise<void> {
-  const databaseUrl = await createTestDatabase('e2e');
-  process.env.CONDUIT_E2E_DATABASE_URL = databaseUrl;
+  const database = await createTestDatabase('e2e');
+  process.env.CONDUIT_E2E_DATABASE = JSON.stringify(database);
   const [port, lambdaPort] = await freePorts(2);
   // Its own build folder (so a concurrent `serverless package` or dev server cannot delete or rebuild it)
   // and no file watcher (an edit during the run must not swap handlers under the tests).
@@ -25,7 +25,7 @@ export default async function setup(): Promise<void> {
   process.env.CONDUIT_E2E_WORK_FOLDER = path.join(root, workFolder);
 
   const log = openSync(logFile, 'w');
-  const child = spawn(path.join(bin, 'serverless'), ['offline', '--stage', 'dev'], {
+  const child = spawn(path.join(bin, 'serverless'), ['offline', '--stage', 'local'], {
     cwd: root,
     // Its own process group, so teardown can stop serverless and everything it started in one signal.
     detached: true,
@@ -34,9 +34,8 @@ export default async function setup(): Promise<void> {
       ...process.env,
       // Node 24 (the project's) first: the serverless script starts with `#!/usr/bin/env node`.
       PATH: [path.dirname(process.execPath), bin, process.env.PATH].join(path.delimiter),
-      DATABASE_URL: databaseUrl,
-      JWT_SECRET: 'e2e-secret-that-is-at-least-32-characters-long',
-      JWT_KID: 'e2e-1',
+      ...functionEnvironment(database),
+      JWT_SIGNING_KEYS: 'e2e-1=e2e-signing-key-that-is-at-least-32-characters',
       PORT: String(port),
       LAMBDA_PORT: String(lambdaPort),
       ESBUILD_WORK_FOLDER: workFolder,
@@ -51,7 +50,7 @@ export default async function setup(): Promise<void> {
     await waitUntilServing(url, child, logFile);
   } catch (error) {
     stopGroup(child.pid);
-    await dropTestDatabase(databaseUrl);
+    await dropTestDatabase(database);
     rmSync(path.join(root, workFolder), { recursive: true, force: true });
     throw error;
   }

@@ -7,7 +7,7 @@ export default async function teardown(): Promise<void> {
   const pid = Number(process.env.CONDUIT_E2E_PID) || undefined;
   stopGroup(pid);
   if (pid && !(await exited(pid, 5_000))) stopGroup(pid, 'SIGKILL');
-  if (process.env.CONDUIT_E2E_DATABASE_URL) await dropTestDatabase(process.env.CONDUIT_E2E_DATABASE_URL);
+  if (process.env.CONDUIT_E2E_DATABASE) await dropTestDatabase(JSON.parse(process.env.CONDUIT_E2E_DATABASE));
   if (process.env.CONDUIT_E2E_WORK_FOLDER)
     rmSync(process.env.CONDUIT_E2E_WORK_FOLDER, { recursive: true, force: true });
 }

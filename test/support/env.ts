@@ -1,4 +1,6 @@
-// Test configuration: a fixed signing secret, and a token lifetime long enough for any test run.
-process.env.JWT_SECRET ??= 'test-secret-that-is-at-least-32-characters-long';
-process.env.JWT_KID ??= 'test-1';
+// Test configuration. Secrets come from the environment source (no SSM_PREFIX), as under serverless offline:
+// two signing keys, so tokens signed with the older one (`test-0`) are still accepted after a rotation.
+process.env.JWT_SIGNING_KEYS ??=
+  'test-1=test-signing-key-that-is-at-least-32-characters,test-0=the-previous-test-signing-key-of-32-chars';
 process.env.ACCESS_TOKEN_TTL ??= '1h';
+delete process.env.SSM_PREFIX;

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createConnection } from 'mysql2/promise';
 import { databaseOf, resolveServer, serverOf, withDatabase } from '#db/local-server';
 import { migrateDatabase } from '#db/migrate';
+import { dropUsers, provisionUsers, urlFor, type Account } from '#db/users';
 
 const loopback = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
 
@@ -19,20 +20,50 @@ export function assertLocal(serverUrl: string, env = process.env): void {
   }
 }
 
-/** Creates and migrates a database of its own for one test run; returns its URL. */
-export async function createTestDatabase(label: string): Promise<string> {
-  const server = await resolveServer();
-  assertLocal(server);
-  const url = withDatabase(server, `conduit_test_${label}_${randomBytes(4).toString('hex')}`);
-  await migrateDatabase(url);
-  return url;
+export interface TestDatabase {
+  /** The database as the server's administrator (root) sees it: for fixtures and cleanup only. */
+  adminUrl: string;
+  /** The least-privilege user the functions connect as. */
+  app: Account;
+  migrator: Account;
 }
 
-export async function dropTestDatabase(url: string): Promise<void> {
-  const connection = await createConnection({ uri: serverOf(url) });
+const secret = () => randomBytes(18).toString('base64url');
+
+/**
+ * A database of its own for one test run, set up as production is: the two service users are created
+ * (db/users.ts), the migrator applies the migrations, and the functions will connect as the app user.
+ */
+export async function createTestDatabase(label: string): Promise<TestDatabase> {
+  const server = await resolveServer();
+  assertLocal(server);
+  const suffix = randomBytes(4).toString('hex');
+  const database = `conduit_test_${label}_${suffix}`;
+  const app = { user: `ct_app_${suffix}`, password: secret() };
+  const migrator = { user: `ct_migrator_${suffix}`, password: secret() };
+  await provisionUsers(server, { database, app, migrator });
+  await migrateDatabase(urlFor(server, database, migrator));
+  return { adminUrl: withDatabase(server, database), app, migrator };
+}
+
+/** The environment a function needs to reach `test` as its app user (secrets from the environment source). */
+export function functionEnvironment({ adminUrl, app }: TestDatabase): Record<string, string> {
+  const url = new URL(adminUrl);
+  return {
+    DB_HOST: url.hostname,
+    DB_PORT: url.port || '3306',
+    DB_NAME: databaseOf(adminUrl),
+    DB_USER: app.user,
+    DB_APP_PASSWORD: app.password,
+  };
+}
+
+export async function dropTestDatabase({ adminUrl, app, migrator }: TestDatabase): Promise<void> {
+  const connection = await createConnection({ uri: serverOf(adminUrl) });
   try {
-    await connection.query(`drop database if exists \`${databaseOf(url)}\``);
+    await connection.query(`drop database if exists \`${databaseOf(adminUrl)}\``);
   } finally {
     await connection.end();
   }
+  await dropUsers(serverOf(adminUrl), [app.user, migrator.user]);
 }

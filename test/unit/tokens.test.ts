@@ -1,25 +1,33 @@
 import { SignJWT, UnsecuredJWT, base64url } from 'jose';
 import { signAccessToken, verifyAccessToken } from '#lib/auth/tokens';
-import { resetConfig } from '#lib/config/env';
+import { resetSettings } from '#lib/config/env';
+import { forgetSecrets, useSecrets } from '#lib/config/secrets';
 import { Unauthorized } from '#lib/errors';
 
 const secretText = 'the-unit-test-signing-secret-0123456789abcdef';
 const secret = new TextEncoder().encode(secretText);
 const savedEnv = { ...process.env };
 
+const previousText = 'the-signing-secret-before-the-rotation-0123456789';
+
+/** Installs signing keys as the secrets middleware would after fetching them. */
+function signingKeys(value: string): void {
+  forgetSecrets();
+  useSecrets({ databasePassword: 'unused-here', signingKeys: value });
+}
+
 beforeEach(() => {
-  process.env.JWT_SECRET = secretText;
-  process.env.JWT_KID = 'k-test';
   process.env.JWT_ISSUER = 'conduit-test';
   process.env.JWT_AUDIENCE = 'conduit-api-test';
   process.env.ACCESS_TOKEN_TTL = '15m';
-  process.env.DATABASE_URL = 'mysql://unit:unit@127.0.0.1:3306/unit';
-  resetConfig();
+  resetSettings();
+  signingKeys(`k-test=${secretText}`);
 });
 
 afterAll(() => {
   process.env = savedEnv;
-  resetConfig();
+  resetSettings();
+  forgetSecrets();
 });
 
 interface Overrides {
@@ -156,13 +164,38 @@ describe('verifyAccessToken rejects', () => {
     await expectInvalid(jwt);
   });
 
-  it('a token signed before the secret was rotated', async () => {
+  it('a token whose key was retired (no longer listed)', async () => {
     // Arrange
     const jwt = await signAccessToken(42);
-    process.env.JWT_SECRET = 'a-rotated-secret-that-is-also-long-enough-0123';
-    resetConfig();
+    signingKeys(`k-new=${previousText}`);
 
     // Act / Assert
     await expectInvalid(jwt);
+  });
+
+  it('a token naming a listed kid but signed with another key', async () => {
+    // Arrange
+    signingKeys(`k-new=${previousText},k-test=${secretText}`);
+
+    // Act / Assert
+    await expectInvalid(await token({ kid: 'k-new' }));
+  });
+});
+
+describe('signing key rotation', () => {
+  it('signs with the first key and still accepts tokens of the previous one', async () => {
+    // Arrange
+    const before = await signAccessToken(7);
+    signingKeys(`k-new=${previousText},k-test=${secretText}`);
+
+    // Act
+    const after = await signAccessToken(8);
+
+    // Assert
+    expect(JSON.parse(new TextDecoder().decode(base64url.decode(after.split('.')[0]!)))).toMatchObject({
+      kid: 'k-new',
+    });
+    await expect(verifyAccessToken(before)).resolves.toEqual({ userId: 7 });
+    await expect(verifyAccessToken(after)).resolves.toEqual({ userId: 8 });
   });
 });

@@ -1,6 +1,6 @@
 import { verifyPassword } from '#lib/auth/password';
 import { verifyAccessToken } from '#lib/auth/tokens';
-import { resetConfig } from '#lib/config/env';
+import { forgetSecrets, useSecrets } from '#lib/config/secrets';
 import { Conflict, Unauthorized } from '#lib/errors';
 import { userService, type UserFields, type UserRecord, type UserStore } from '#lib/users/service';
 
@@ -44,18 +44,14 @@ class FakeUserStore implements UserStore {
 }
 
 const jake = { username: 'jake', email: 'jake@jake.jake', password: 'jakejake-secret' };
-const savedEnv = { ...process.env };
-
 beforeAll(() => {
-  process.env.JWT_SECRET = 'a-unit-test-secret-that-is-long-enough-0123456789';
-  process.env.DATABASE_URL = 'mysql://unit:unit@127.0.0.1:3306/unit';
-  resetConfig();
+  useSecrets({
+    databasePassword: 'unused-here',
+    signingKeys: 'k1=a-unit-test-secret-that-is-long-enough-0123456789',
+  });
 });
 
-afterAll(() => {
-  process.env = savedEnv;
-  resetConfig();
-});
+afterAll(forgetSecrets);
 
 function setup() {
   const store = new FakeUserStore();
