@@ -1,7 +1,8 @@
 import { drizzle, type MySql2Database } from 'drizzle-orm/mysql2';
 import { withReplicas } from 'drizzle-orm/mysql-core';
 import { createPool, type Pool, type PoolConnection, type PoolOptions } from 'mysql2/promise';
-import { databaseSettings, type Endpoint } from '#lib/config/env';
+import { databaseSettings, type DatabaseSettings, type Endpoint } from '#lib/config/env';
+import { ConfigError } from '#lib/config/errors';
 import { secrets } from '#lib/config/secrets';
 import { log } from '#lib/log';
 import { driverError } from './errors';
@@ -37,7 +38,7 @@ export function poolOptions({ tls, ...target }: ConnectionTarget): PoolOptions {
 }
 
 /** A mysql://user:password@host:port/database URL as a connection target (scripts and tests use URLs). */
-export function targetOf(url: string): ConnectionTarget {
+export function connectionTargetOf(url: string): ConnectionTarget {
   const parsed = new URL(url);
   return {
     host: parsed.hostname,
@@ -50,8 +51,8 @@ export function targetOf(url: string): ConnectionTarget {
 }
 
 /**
- * The errors of a connection that died while the container was frozen (the server or a NAT closed it):
- * the statement never ran, so one retry on a fresh connection is safe and almost always succeeds.
+ * The errors of a connection that died while the container was frozen (the server, or a NAT between, closed
+ * it): the statement never reached the server, so one retry on a fresh connection is safe.
  */
 const connectionLostCodes = new Set(['PROTOCOL_CONNECTION_LOST', 'ECONNRESET', 'EPIPE']);
 
@@ -59,22 +60,13 @@ export function isConnectionLost(error: unknown): boolean {
   return connectionLostCodes.has(driverError(error)?.code ?? '');
 }
 
-async function retryOnceIfLost<T>(attempt: () => Promise<T>): Promise<T> {
-  try {
-    return await attempt();
-  } catch (error) {
-    if (!isConnectionLost(error)) throw error;
-    log.warn('database connection lost; retrying once on a new one', { code: driverError(error)?.code });
-    return attempt();
-  }
-}
-
 type Query = Pool['query'];
 
 /**
- * The pool drizzle talks to: it follows the current database password (a rotated secret replaces the pool
- * for new connections), retries a statement once on a connection lost while frozen, and reports every
- * statement it sends when it serves the primary (`onStatement`), so a request that wrote reads its writes.
+ * The pool drizzle talks to, for one endpoint (primary or replica). It follows the current database
+ * password (a rotated secret replaces the pool), and when a statement meets a connection lost while frozen
+ * it replaces the whole pool (its other idle connections died the same way) and runs the statement once
+ * more on a fresh connection. `onStatement` hears of every statement (the primary's marks a write).
  */
 class Connections {
   private pool: Pool | undefined;
@@ -87,14 +79,31 @@ class Connections {
 
   current(): Pool {
     const { databasePassword } = secrets();
-    if (!this.pool || this.password !== databasePassword) {
-      const stale = this.pool;
+    if (this.pool && this.password !== databasePassword) this.discard(this.pool);
+    if (!this.pool) {
       this.pool = createPool(poolOptions({ ...this.target(), password: databasePassword }));
       this.password = databasePassword;
-      // Statements in flight finish first: end() only stops the pool once its connections are released.
-      void stale?.end().catch(() => {});
     }
     return this.pool;
+  }
+
+  /** Retires `pool` unless it was already replaced; its statements in flight finish before it closes. */
+  private discard(pool: Pool): void {
+    if (this.pool !== pool) return;
+    this.pool = undefined;
+    void pool.end().catch(() => {});
+  }
+
+  private async retryOnceIfLost<T>(run: (pool: Pool) => Promise<T>): Promise<T> {
+    const pool = this.current();
+    try {
+      return await run(pool);
+    } catch (error) {
+      if (!isConnectionLost(error)) throw error;
+      log.warn('database connection lost; retrying once on a new one', { code: driverError(error)?.code });
+      this.discard(pool);
+      return run(this.current());
+    }
   }
 
   /** What drizzle calls `client`: `query` for statements, `getConnection` for transactions. */
@@ -102,7 +111,7 @@ class Connections {
     return {
       query: ((...args: Parameters<Query>) => {
         this.onStatement();
-        return retryOnceIfLost(() => this.current().query(...args));
+        return this.retryOnceIfLost((pool) => pool.query(...args));
       }) as Query,
       getConnection: () => this.transactionConnection(),
     };
@@ -114,20 +123,22 @@ class Connections {
    */
   private async transactionConnection() {
     this.onStatement();
-    let connection: PoolConnection = await this.current().getConnection();
+    let source = this.current();
+    let connection: PoolConnection = await source.getConnection();
     let first = true;
     return {
       query: (async (...args: Parameters<Query>) => {
         if (!first) return connection.query(...args);
         first = false;
-        return retryOnceIfLost(async () => {
+        return this.retryOnceIfLost(async (pool) => {
+          if (source !== pool) {
+            source = pool;
+            connection = await pool.getConnection();
+          }
           try {
             return await connection.query(...args);
           } catch (error) {
-            if (isConnectionLost(error)) {
-              connection.destroy();
-              connection = await this.current().getConnection();
-            }
+            if (isConnectionLost(error)) connection.destroy();
             throw error;
           }
         });
@@ -152,18 +163,29 @@ let primary: Connections | undefined;
 let replica: Connections | undefined;
 let db: Database | undefined;
 
+/** Where an endpoint's next pool connects: read when the pool is created, so a changed setting applies. */
+function targetOf(endpoint: (settings: DatabaseSettings) => Endpoint | undefined) {
+  return () => {
+    const settings = databaseSettings();
+    const chosen = endpoint(settings);
+    if (!chosen) throw new ConfigError('DB_READ_HOST was unset after the replica was in use');
+    return { ...chosen, database: settings.name, tls: settings.tls };
+  };
+}
+
 /**
  * The container's database, built on first use from the settings and the loaded secrets. With DB_READ_HOST
  * set, reads go to the replica until the request writes (drizzle's withReplicas with a sticky chooser).
  */
 export function database(): Database {
   if (!db) {
-    const config = databaseSettings();
-    const target = (endpoint: Endpoint) => () => ({ ...endpoint, database: config.name, tls: config.tls });
-    primary = new Connections(target(config.primary), markWrite);
+    primary = new Connections(
+      targetOf((settings) => settings.primary),
+      markWrite,
+    );
     const primaryDb = drizzle({ client: primary.client() as unknown as Pool });
-    if (config.replica) {
-      replica = new Connections(target(config.replica));
+    if (databaseSettings().replica) {
+      replica = new Connections(targetOf((settings) => settings.replica));
       const replicaDb = drizzle({ client: replica.client() as unknown as Pool });
       db = withReplicas(primaryDb, [replicaDb], () => (mayReadFromReplica() ? replicaDb : primaryDb));
     } else {
@@ -178,9 +200,7 @@ export function currentPool(): Pool | undefined {
   return primary?.live;
 }
 
+/** Closes the pools (scripts, tests); the next statement opens new ones with the settings then in force. */
 export async function closeDatabase(): Promise<void> {
-  const closing = [primary, replica];
-  primary = replica = undefined;
-  db = undefined;
-  await Promise.all(closing.map((connections) => connections?.close()));
+  await Promise.all([primary?.close(), replica?.close()]);
 }

@@ -4,7 +4,7 @@ import { articleService } from '#lib/articles/service';
 import { commentService } from '#lib/comments/service';
 import { profileService } from '#lib/profiles/service';
 import { userService } from '#lib/users/service';
-import { poolOptions, targetOf, type Database } from './client';
+import { poolOptions, connectionTargetOf, type Database } from './client';
 import { databaseOf } from './local-server';
 import { developmentDatabaseUrl } from './migrate';
 import { articleRepository } from './repositories/articles';
@@ -137,7 +137,7 @@ export async function seed(db: Database): Promise<SeedResult> {
 
 /** Seeds the (already migrated) database at `databaseUrl` over a pool of its own. */
 export async function seedDatabase(databaseUrl: string): Promise<SeedResult> {
-  const pool = createPool(poolOptions(targetOf(databaseUrl)));
+  const pool = createPool(poolOptions(connectionTargetOf(databaseUrl)));
   try {
     return await seed(drizzle({ client: pool }));
   } finally {

@@ -1,0 +1,243 @@
+import { GetParametersCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { clearCache } from '@middy/util';
+import { mockClient } from 'aws-sdk-client-mock';
+import { MissingSecret, SecretsUnavailable } from '#lib/config/errors';
+import { forgetSecrets, loadSecretsNow, secrets } from '#lib/config/secrets';
+
+const ssm = mockClient(SSMClient);
+const prefix = '/conduit/test';
+const env = { SSM_PREFIX: prefix, SECRETS_TTL_SECONDS: '300' };
+const keyA = `k1=${'a'.repeat(32)}`;
+const keyB = `k2=${'b'.repeat(32)},${keyA}`;
+
+/** SSM's answer to GetParameters, as the real service gives it for SecureStrings it decrypted. */
+function answer(values: Record<string, string>) {
+  ssm.on(GetParametersCommand).resolves({
+    Parameters: Object.entries(values).map(([name, value]) => ({
+      Name: `${prefix}/${name}`,
+      Type: 'SecureString',
+      Value: value,
+    })),
+    InvalidParameters: [],
+  });
+}
+
+beforeEach(() => {
+  ssm.reset();
+  clearCache();
+  forgetSecrets();
+  jest.useFakeTimers({ now: new Date('2026-11-25T12:00:00Z') });
+});
+
+afterEach(() => {
+  jest.useRealTimers();
+  clearCache();
+});
+
+describe('secrets from SSM Parameter Store', () => {
+  it('asks for every secret of the stage in one decrypted GetParameters call', async () => {
+    // Arrange
+    answer({ 'db/app-password': 'pw-1', 'jwt/signing-keys': keyA });
+
+    // Act
+    const loaded = await loadSecretsNow(env);
+
+    // Assert
+    expect(ssm.commandCalls(GetParametersCommand)).toHaveLength(1);
+    expect(ssm.commandCalls(GetParametersCommand)[0]!.args[0].input).toEqual({
+      Names: [`${prefix}/db/app-password`, `${prefix}/jwt/signing-keys`],
+      WithDecryption: true,
+    });
+    expect(loaded.databasePassword).toBe('pw-1');
+    expect(loaded.signingKeys.map(({ kid }) => kid)).toEqual(['k1']);
+  });
+
+  it('calls SSM once per container within the TTL, however many requests', async () => {
+    // Arrange
+    answer({ 'db/app-password': 'pw-1', 'jwt/signing-keys': keyA });
+    const { loadSecrets } = await import('#lib/config/secrets');
+    const middleware = loadSecrets(env);
+    const request = () => ({ event: {}, context: {}, response: undefined, error: undefined, internal: {} });
+
+    // Act: the prefetch at creation, then ten requests over four minutes
+    for (let i = 0; i < 10; i++) {
+      await middleware.before!(request() as never);
+      jest.advanceTimersByTime(24_000);
+    }
+
+    // Assert
+    expect(ssm.commandCalls(GetParametersCommand)).toHaveLength(1);
+    expect(secrets().databasePassword).toBe('pw-1');
+  });
+
+  it('picks up a rotated value after the TTL, without a deploy', async () => {
+    // Arrange
+    answer({ 'db/app-password': 'pw-1', 'jwt/signing-keys': keyA });
+    const { loadSecrets } = await import('#lib/config/secrets');
+    const middleware = loadSecrets(env);
+    const request = () => ({ event: {}, context: {}, internal: {} }) as never;
+    await middleware.before!(request());
+    answer({ 'db/app-password': 'pw-2', 'jwt/signing-keys': keyB });
+
+    // Act
+    jest.advanceTimersByTime(299_000);
+    await middleware.before!(request());
+    const beforeExpiry = secrets();
+    jest.advanceTimersByTime(2_000);
+    await middleware.before!(request());
+
+    // Assert
+    expect(beforeExpiry.databasePassword).toBe('pw-1');
+    expect(secrets().databasePassword).toBe('pw-2');
+    expect(secrets().signingKeys.map(({ kid }) => kid)).toEqual(['k2', 'k1']);
+    expect(ssm.commandCalls(GetParametersCommand)).toHaveLength(2);
+  });
+
+  it('reports an unreadable store as SecretsUnavailable naming the cause, never a value', async () => {
+    // Arrange
+    ssm
+      .on(GetParametersCommand)
+      .rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
+
+    // Act
+    const attempt = loadSecretsNow(env);
+
+    // Assert
+    await expect(attempt).rejects.toBeInstanceOf(SecretsUnavailable);
+    await expect(attempt).rejects.toThrow(/\/conduit\/test.*ThrottlingException: Rate exceeded/);
+  });
+
+  it('reports a parameter the stage lacks as MissingSecret naming it', async () => {
+    // Arrange
+    ssm.on(GetParametersCommand).resolves({
+      Parameters: [{ Name: `${prefix}/db/app-password`, Type: 'SecureString', Value: 'pw-1' }],
+      InvalidParameters: [`${prefix}/jwt/signing-keys`],
+    });
+
+    // Act
+    const attempt = loadSecretsNow(env);
+
+    // Assert
+    await expect(attempt).rejects.toBeInstanceOf(MissingSecret);
+    await expect(attempt).rejects.toThrow(
+      `secret ${prefix}/jwt/signing-keys is not defined in SSM Parameter Store`,
+    );
+  });
+
+  it('tries again on the next request after a failure instead of caching it', async () => {
+    // Arrange
+    ssm
+      .on(GetParametersCommand)
+      .rejectsOnce(Object.assign(new Error('socket hang up'), { name: 'TimeoutError' }))
+      .resolves({
+        Parameters: [
+          { Name: `${prefix}/db/app-password`, Type: 'SecureString', Value: 'pw-1' },
+          { Name: `${prefix}/jwt/signing-keys`, Type: 'SecureString', Value: keyA },
+        ],
+      });
+    const { loadSecrets } = await import('#lib/config/secrets');
+    const middleware = loadSecrets(env);
+    const request = () => ({ event: {}, context: {}, internal: {} }) as never;
+
+    // Act
+    const first = middleware.before!(request());
+    await expect(first).rejects.toBeInstanceOf(SecretsUnavailable);
+    await middleware.before!(request());
+
+    // Assert
+    expect(secrets().databasePassword).toBe('pw-1');
+    expect(ssm.commandCalls(GetParametersCommand)).toHaveLength(2);
+  });
+});
+
+describe('secrets from the environment (no SSM_PREFIX: serverless offline, tests)', () => {
+  const saved = { ...process.env };
+  afterEach(() => {
+    process.env = { ...saved };
+  });
+
+  it('reads the same names from environment variables and never calls SSM', async () => {
+    // Arrange
+    process.env.DB_APP_PASSWORD = 'local-pw';
+    process.env.JWT_SIGNING_KEYS = keyB;
+
+    // Act
+    const loaded = await loadSecretsNow({});
+
+    // Assert
+    expect(loaded.databasePassword).toBe('local-pw');
+    expect(loaded.signingKeys.map(({ kid }) => kid)).toEqual(['k2', 'k1']);
+    expect(ssm.commandCalls(GetParametersCommand)).toHaveLength(0);
+  });
+
+  it('names the variable to set when one is missing', async () => {
+    // Arrange
+    process.env.DB_APP_PASSWORD = 'local-pw';
+    delete process.env.JWT_SIGNING_KEYS;
+
+    // Act
+    const attempt = loadSecretsNow({});
+
+    // Assert
+    await expect(attempt).rejects.toBeInstanceOf(MissingSecret);
+    await expect(attempt).rejects.toThrow('(set JWT_SIGNING_KEYS)');
+  });
+});
+
+describe('a route whose secrets cannot be read', () => {
+  const saved = { ...process.env };
+  let logged: jest.SpyInstance;
+
+  beforeEach(() => {
+    jest.useRealTimers();
+    Object.assign(process.env, {
+      SSM_PREFIX: prefix,
+      DB_HOST: '127.0.0.1',
+      DB_NAME: 'never',
+      DB_USER: 'never',
+    });
+    logged = jest.spyOn(console, 'error').mockImplementation(() => {});
+  });
+
+  afterEach(() => {
+    process.env = { ...saved };
+    logged.mockRestore();
+  });
+
+  it('answers 503 with Retry-After and logs which parameters failed and why', async () => {
+    // Arrange
+    ssm
+      .on(GetParametersCommand)
+      .rejects(Object.assign(new Error('not authorized'), { name: 'AccessDeniedException' }));
+    const { api } = await import('../support/api');
+
+    // Act
+    const response = await api.get('/api/tags');
+
+    // Assert
+    expect(response.status).toBe(503);
+    expect(response.headers['retry-after']).toMatch(/^\d+$/);
+    expect(response.raw).not.toMatch(/AccessDenied|conduit\/test|ssm/i);
+    const line = JSON.parse(logged.mock.calls.at(-1)![0] as string);
+    expect(line).toMatchObject({ level: 'ERROR', error: { name: 'SecretsUnavailable' } });
+    expect(line.error.message).toContain('could not read secrets under /conduit/test: AccessDeniedException');
+  });
+
+  it('answers a generic 500 for a parameter the stage lacks, and says which in the log', async () => {
+    // Arrange
+    ssm.on(GetParametersCommand).resolves({
+      Parameters: [{ Name: `${prefix}/jwt/signing-keys`, Type: 'SecureString', Value: keyA }],
+      InvalidParameters: [`${prefix}/db/app-password`],
+    });
+    const { api } = await import('../support/api');
+
+    // Act
+    const response = await api.get('/api/tags');
+
+    // Assert
+    expect(response.status).toBe(500);
+    expect(response.body.errors.server[0]).toMatch(/^unexpected error \(request id /);
+    const line = JSON.parse(logged.mock.calls.at(-1)![0] as string);
+    expect(line.error.message).toBe(`secret ${prefix}/db/app-password is not defined in SSM Parameter Store`);
+  });
+});
