@@ -36,10 +36,11 @@ function tap(onStatement: (sql: string) => void): (chunk: Buffer) => void {
   };
 }
 
-export async function startProxy(target: {
-  host: string;
-  port: number;
-}): Promise<TcpProxy & { close(): Promise<void> }> {
+/** `onStatement` hears each statement as it passes, for a journal shared by several proxies. */
+export async function startProxy(
+  target: { host: string; port: number },
+  onStatement: (sql: string) => void = () => {},
+): Promise<TcpProxy & { close(): Promise<void> }> {
   const statements: string[] = [];
   const pairs = new Set<{ client: Socket; upstream: Socket }>();
   let server: Server | undefined;
@@ -49,7 +50,10 @@ export async function startProxy(target: {
     const upstream = connect(target.port, target.host);
     const pair = { client, upstream };
     pairs.add(pair);
-    const record = tap((sql) => statements.push(sql));
+    const record = tap((sql) => {
+      statements.push(sql);
+      onStatement(sql);
+    });
     client.on('data', (chunk) => {
       record(chunk);
       upstream.write(chunk);
