@@ -37,7 +37,7 @@ export function poolOptions({ tls, ...target }: ConnectionTarget): PoolOptions {
   };
 }
 
-/** A mysql://user:password@host:port/database URL as a connection target (scripts and tests use URLs). */
+/** A mysql://user:password@host:port/database[?ssl=Amazon%20RDS] URL as a connection target (scripts use URLs). */
 export function connectionTargetOf(url: string): ConnectionTarget {
   const parsed = new URL(url);
   return {
@@ -46,7 +46,8 @@ export function connectionTargetOf(url: string): ConnectionTarget {
     user: decodeURIComponent(parsed.username),
     password: decodeURIComponent(parsed.password),
     database: decodeURIComponent(parsed.pathname.slice(1)),
-    tls: parsed.searchParams.get('tls') === 'rds',
+    // mysql2's own URL option for the RDS certificate authorities, so every script reads the same URLs.
+    tls: parsed.searchParams.get('ssl') === 'Amazon RDS',
   };
 }
 

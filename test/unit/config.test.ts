@@ -1,6 +1,6 @@
-import { ConfigError } from '#lib/config/errors';
+import { connectionTargetOf, poolOptions } from '#db/client';
+import { ConfigError, MissingSecret } from '#lib/config/errors';
 import { loadDatabaseSettings, loadTokenSettings } from '#lib/config/env';
-import { MissingSecret } from '#lib/config/errors';
 import { environmentVariableOf, parseSigningKeys, useSecrets, forgetSecrets } from '#lib/config/secrets';
 
 describe('database settings', () => {
@@ -115,5 +115,33 @@ describe('environmentVariableOf', () => {
     ['jwt/signing-keys', 'JWT_SIGNING_KEYS'],
   ])('maps the parameter %s to %s', (parameter, variable) => {
     expect(environmentVariableOf(parameter)).toBe(variable);
+  });
+});
+
+describe('poolOptions', () => {
+  const target = { host: 'db', port: 3306, user: 'app', password: 'pw', database: 'conduit' };
+
+  it('verifies RDS with the bundled Amazon RDS authorities when TLS is on, and not otherwise', () => {
+    expect(poolOptions({ ...target, tls: true }).ssl).toBe('Amazon RDS');
+    expect(poolOptions({ ...target, tls: false })).not.toHaveProperty('ssl');
+  });
+
+  it('keeps a container small and quick to give up: 2 connections, a 3 s connect timeout, one statement per call', () => {
+    expect(poolOptions({ ...target, tls: false })).toMatchObject({
+      connectionLimit: 2,
+      connectTimeout: 3_000,
+      multipleStatements: false,
+    });
+  });
+
+  it('reads mysql2 URLs, TLS option included', () => {
+    expect(connectionTargetOf('mysql://u%40x:p%2Fw@h:3307/db?ssl=Amazon%20RDS')).toEqual({
+      host: 'h',
+      port: 3307,
+      user: 'u@x',
+      password: 'p/w',
+      database: 'db',
+      tls: true,
+    });
   });
 });
