@@ -94,7 +94,7 @@ export function route<
  * client and the first fetch run during the init phase, but only in functions whose routes need them.
  */
 function secrets(): Middleware {
-  const loading = import('#lib/config/secrets').then(({ loadSecrets }) => loadSecrets());
+  const loading = import('#lib/config/load-secrets').then(({ loadSecrets }) => loadSecrets());
   // A failure here is reported by the first request, through the error handler.
   loading.catch(() => {});
   return { before: async (request) => (await loading).before!(request as never) };

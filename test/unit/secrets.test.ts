@@ -2,7 +2,8 @@ import { GetParametersCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { clearCache } from '@middy/util';
 import { mockClient } from 'aws-sdk-client-mock';
 import { MissingSecret, SecretsUnavailable } from '#lib/config/errors';
-import { forgetSecrets, loadSecretsNow, secrets } from '#lib/config/secrets';
+import { loadSecretsNow } from '#lib/config/load-secrets';
+import { forgetSecrets, secrets } from '#lib/config/secrets';
 
 const ssm = mockClient(SSMClient);
 const prefix = '/conduit/test';
@@ -55,7 +56,7 @@ describe('secrets from SSM Parameter Store', () => {
   it('calls SSM once per container within the TTL, however many requests', async () => {
     // Arrange
     answer({ 'db/app-password': 'pw-1', 'jwt/signing-keys': keyA });
-    const { loadSecrets } = await import('#lib/config/secrets');
+    const { loadSecrets } = await import('#lib/config/load-secrets');
     const middleware = loadSecrets(env);
     const request = () => ({ event: {}, context: {}, response: undefined, error: undefined, internal: {} });
 
@@ -73,7 +74,7 @@ describe('secrets from SSM Parameter Store', () => {
   it('picks up a rotated value after the TTL, without a deploy', async () => {
     // Arrange
     answer({ 'db/app-password': 'pw-1', 'jwt/signing-keys': keyA });
-    const { loadSecrets } = await import('#lib/config/secrets');
+    const { loadSecrets } = await import('#lib/config/load-secrets');
     const middleware = loadSecrets(env);
     const request = () => ({ event: {}, context: {}, internal: {} }) as never;
     await middleware.before!(request());
@@ -135,7 +136,7 @@ describe('secrets from SSM Parameter Store', () => {
           { Name: `${prefix}/jwt/signing-keys`, Type: 'SecureString', Value: keyA },
         ],
       });
-    const { loadSecrets } = await import('#lib/config/secrets');
+    const { loadSecrets } = await import('#lib/config/load-secrets');
     const middleware = loadSecrets(env);
     const request = () => ({ event: {}, context: {}, internal: {} }) as never;
 
