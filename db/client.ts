@@ -165,7 +165,7 @@ let replica: Connections | undefined;
 let db: Database | undefined;
 
 /** Where an endpoint's next pool connects: read when the pool is created, so a changed setting applies. */
-function targetOf(endpoint: (settings: DatabaseSettings) => Endpoint | undefined) {
+function endpointTarget(endpoint: (settings: DatabaseSettings) => Endpoint | undefined) {
   return () => {
     const settings = databaseSettings();
     const chosen = endpoint(settings);
@@ -181,12 +181,12 @@ function targetOf(endpoint: (settings: DatabaseSettings) => Endpoint | undefined
 export function database(): Database {
   if (!db) {
     primary = new Connections(
-      targetOf((settings) => settings.primary),
+      endpointTarget((settings) => settings.primary),
       markWrite,
     );
     const primaryDb = drizzle({ client: primary.client() as unknown as Pool });
     if (databaseSettings().replica) {
-      replica = new Connections(targetOf((settings) => settings.replica));
+      replica = new Connections(endpointTarget((settings) => settings.replica));
       const replicaDb = drizzle({ client: replica.client() as unknown as Pool });
       db = withReplicas(primaryDb, [replicaDb], () => (mayReadFromReplica() ? replicaDb : primaryDb));
     } else {

@@ -7,7 +7,7 @@ import { parseEnv } from 'node:util';
 import { databaseOf, serverOf } from './local-server';
 import { developmentDatabaseUrl, migrateDatabase } from './migrate';
 import { demoPassword, seedDatabase } from './seed';
-import { provisionUsers, urlFor } from './users';
+import { functionEnvironment, provisionUsers, urlFor } from './users';
 
 /**
  * `npm run dev`: from a fresh clone to the API on http://localhost:3000/api. Creates .env (with random
@@ -20,19 +20,20 @@ const bin = path.join(root, 'node_modules', '.bin');
 
 const random = () => randomBytes(32).toString('base64url');
 
-/** The secrets a local run needs, freshly generated (the names are the SSM parameters', see README). */
-const generatedSecrets = (): Record<string, string> => ({
-  JWT_SIGNING_KEYS: `local-1=${random()}`,
-  DB_APP_PASSWORD: random(),
-  DB_MIGRATOR_PASSWORD: random(),
-});
+/** The secrets a local run needs, and how to make each (the names stand for SSM parameters, see README). */
+const localSecrets: Record<string, () => string> = {
+  JWT_SIGNING_KEYS: () => `local-1=${random()}`,
+  DB_APP_PASSWORD: random,
+  DB_MIGRATOR_PASSWORD: random,
+};
 
 /** Copies .env.example to .env with fresh secrets filled in; an existing .env is never touched. */
 export function ensureDotenv(dir = root): boolean {
   const target = path.join(dir, '.env');
   if (existsSync(target)) return false;
   let filled = readFileSync(path.join(dir, '.env.example'), 'utf8');
-  for (const [name, value] of Object.entries(generatedSecrets())) {
+  for (const [name, generate] of Object.entries(localSecrets)) {
+    const value = generate();
     const line = new RegExp(`^${name}=.*$`, 'm');
     filled = line.test(filled)
       ? filled.replace(line, `${name}=${value}`)
@@ -53,7 +54,7 @@ async function main(): Promise<void> {
   if (ensureDotenv()) console.log('created .env from .env.example with random secrets');
   Object.assign(process.env, localEnvironment());
   const env = process.env;
-  for (const name of Object.keys(generatedSecrets()))
+  for (const name of Object.keys(localSecrets))
     if (!env[name])
       throw new Error(`${name} is empty in .env: fill it in, or delete .env to have it generated`);
 
@@ -74,7 +75,6 @@ async function main(): Promise<void> {
   );
 
   // Node 24 (this process's node) first on PATH: the serverless script starts with `#!/usr/bin/env node`.
-  const { hostname, port } = new URL(server);
   const child = spawn(
     path.join(bin, 'serverless'),
     ['offline', '--stage', 'local', ...process.argv.slice(2)],
@@ -84,10 +84,7 @@ async function main(): Promise<void> {
       env: {
         ...env,
         // The local stage's database (serverless.yml reads these); secrets reach the functions from .env.
-        DB_HOST: hostname,
-        DB_PORT: port || '3306',
-        DB_NAME: database,
-        DB_USER: app.user,
+        ...functionEnvironment(server, database, app),
         PATH: [path.dirname(process.execPath), bin, env.PATH].join(path.delimiter),
       },
     },

@@ -66,6 +66,26 @@ export async function dropUsers(adminUrl: string, users: string[], host = '%'): 
   }
 }
 
+/**
+ * The settings a function needs to connect to `database` on the server `serverUrl` points at as `app`
+ * (`npm run dev` hands them to serverless offline; the tests to their handlers). The password is the
+ * local stand-in for the SSM parameter db/app-password.
+ */
+export function functionEnvironment(
+  serverUrl: string,
+  database: string,
+  app: Account,
+): Record<string, string> {
+  const { hostname, port } = new URL(serverUrl);
+  return {
+    DB_HOST: hostname,
+    DB_PORT: port || '3306',
+    DB_NAME: database,
+    DB_USER: app.user,
+    DB_APP_PASSWORD: app.password,
+  };
+}
+
 /** The URL `account` connects to `database` with, on the server `serverUrl` points at. */
 export function urlFor(serverUrl: string, database: string, { user, password }: Account): string {
   const url = new URL(serverUrl);

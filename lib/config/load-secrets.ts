@@ -46,11 +46,12 @@ const names = Object.keys(secretParameters) as SecretName[];
 export function loadSecrets(env = process.env): MiddlewareObj<unknown, unknown, Error, Context> {
   const prefix = (env.SSM_PREFIX ?? '').replace(/\/+$/, '');
   const ttlSeconds = Number(env.SECRETS_TTL_SECONDS || 300);
+  // Whole milliseconds: @middy/util refuses any other cache expiry.
   const fetch = ssm({
     AwsClient: prefix ? SSMClient : (EnvironmentParameterStore as unknown as typeof SSMClient),
     fetchData: Object.fromEntries(names.map((name) => [name, `${prefix}/${secretParameters[name]}`])),
     cacheKey: 'conduit-secrets',
-    cacheExpiry: Number.isFinite(ttlSeconds) && ttlSeconds > 0 ? ttlSeconds * 1000 : 300_000,
+    cacheExpiry: Number.isFinite(ttlSeconds) && ttlSeconds > 0 ? Math.ceil(ttlSeconds * 1000) : 300_000,
   });
   return {
     before: async (request) => {

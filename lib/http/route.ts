@@ -74,7 +74,7 @@ export function route<
     .use(httpSecurityHeaders())
     .use(jsonReply());
   if (options.body) stack.use(bodySizeLimit()).use(httpJsonBodyParser());
-  if (options.secrets !== false) stack.use(secrets());
+  if (options.secrets !== false) stack.use(secretsLoader());
   if (options.auth !== 'none') stack.use(authenticate(options.auth));
   stack.use(validate(options)).use(errorHandler());
   const run = stack.handler(
@@ -90,10 +90,10 @@ export function route<
 }
 
 /**
- * Loads the secrets (lib/config/secrets.ts). Imported as the handler module loads, so on AWS the SSM
+ * Loads the secrets (lib/config/load-secrets.ts). Imported as the handler module loads, so on AWS the SSM
  * client and the first fetch run during the init phase, but only in functions whose routes need them.
  */
-function secrets(): Middleware {
+function secretsLoader(): Middleware {
   const loading = import('#lib/config/load-secrets').then(({ loadSecrets }) => loadSecrets());
   // A failure here is reported by the first request, through the error handler.
   loading.catch(() => {});

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
-import { createTestDatabase, dropTestDatabase, functionEnvironment } from './test-database';
+import { createTestDatabase, dropTestDatabase, functionEnvironmentOf } from './test-database';
 
 const root = path.resolve(__dirname, '../..');
 const bin = path.join(root, 'node_modules', '.bin');
@@ -34,7 +34,7 @@ export default async function setup(): Promise<void> {
       ...process.env,
       // Node 24 (the project's) first: the serverless script starts with `#!/usr/bin/env node`.
       PATH: [path.dirname(process.execPath), bin, process.env.PATH].join(path.delimiter),
-      ...functionEnvironment(database),
+      ...functionEnvironmentOf(database),
       JWT_SIGNING_KEYS: 'e2e-1=e2e-signing-key-that-is-at-least-32-characters',
       PORT: String(port),
       LAMBDA_PORT: String(lambdaPort),

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createConnection } from 'mysql2/promise';
 import { databaseOf, resolveServer, serverOf, withDatabase } from '#db/local-server';
 import { migrateDatabase } from '#db/migrate';
-import { dropUsers, provisionUsers, urlFor, type Account } from '#db/users';
+import { dropUsers, functionEnvironment, provisionUsers, urlFor, type Account } from '#db/users';
 
 const loopback = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
 
@@ -47,15 +47,8 @@ export async function createTestDatabase(label: string): Promise<TestDatabase> {
 }
 
 /** The environment a function needs to reach `test` as its app user (secrets from the environment source). */
-export function functionEnvironment({ adminUrl, app }: TestDatabase): Record<string, string> {
-  const url = new URL(adminUrl);
-  return {
-    DB_HOST: url.hostname,
-    DB_PORT: url.port || '3306',
-    DB_NAME: databaseOf(adminUrl),
-    DB_USER: app.user,
-    DB_APP_PASSWORD: app.password,
-  };
+export function functionEnvironmentOf({ adminUrl, app }: TestDatabase): Record<string, string> {
+  return functionEnvironment(serverOf(adminUrl), databaseOf(adminUrl), app);
 }
 
 export async function dropTestDatabase({ adminUrl, app, migrator }: TestDatabase): Promise<void> {

@@ -94,6 +94,17 @@ describe('secrets from SSM Parameter Store', () => {
     expect(ssm.commandCalls(GetParametersCommand)).toHaveLength(2);
   });
 
+  it('accepts a TTL in fractions of a second', async () => {
+    // Arrange
+    answer({ 'db/app-password': 'pw-1', 'jwt/signing-keys': keyA });
+
+    // Act
+    const loaded = await loadSecretsNow({ ...env, SECRETS_TTL_SECONDS: '0.0015' });
+
+    // Assert
+    expect(loaded.databasePassword).toBe('pw-1');
+  });
+
   it('reports an unreadable store as SecretsUnavailable naming the cause, never a value', async () => {
     // Arrange
     ssm
