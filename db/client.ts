@@ -67,16 +67,13 @@ type Query = Pool['query'];
  * The pool drizzle talks to, for one endpoint (primary or replica). It follows the current database
  * password (a rotated secret replaces the pool), and when a statement meets a connection lost while frozen
  * it replaces the whole pool (its other idle connections died the same way) and runs the statement once
- * more on a fresh connection. `onStatement` hears of every statement (the primary's marks a write).
+ * more on a fresh connection.
  */
 class Connections {
   private pool: Pool | undefined;
   private password: string | undefined;
 
-  constructor(
-    private readonly target: () => Omit<ConnectionTarget, 'password'>,
-    private readonly onStatement: () => void = () => {},
-  ) {}
+  constructor(private readonly target: () => Omit<ConnectionTarget, 'password'>) {}
 
   current(): Pool {
     const { databasePassword } = secrets();
@@ -107,14 +104,20 @@ class Connections {
     }
   }
 
-  /** What drizzle calls `client`: `query` for statements, `getConnection` for transactions. */
-  client() {
+  /**
+   * What drizzle calls `client`: `query` for statements, `getConnection` for transactions. `onStatement`
+   * hears of every statement (the primary's writer marks the request as one that wrote).
+   */
+  client(onStatement: () => void = () => {}) {
     return {
       query: ((...args: Parameters<Query>) => {
-        this.onStatement();
+        onStatement();
         return this.retryOnceIfLost((pool) => pool.query(...args));
       }) as Query,
-      getConnection: () => this.transactionConnection(),
+      getConnection: () => {
+        onStatement();
+        return this.transactionConnection();
+      },
     };
   }
 
@@ -123,7 +126,6 @@ class Connections {
    * frozen; nothing has run yet, so it is replayed once on a fresh one. Later statements are never retried.
    */
   private async transactionConnection() {
-    this.onStatement();
     let source = this.current();
     let connection: PoolConnection = await source.getConnection();
     let first = true;
@@ -163,6 +165,7 @@ class Connections {
 let primary: Connections | undefined;
 let replica: Connections | undefined;
 let db: Database | undefined;
+let primaryReader: Database | undefined;
 
 /** Where an endpoint's next pool connects: read when the pool is created, so a changed setting applies. */
 function endpointTarget(endpoint: (settings: DatabaseSettings) => Endpoint | undefined) {
@@ -180,20 +183,27 @@ function endpointTarget(endpoint: (settings: DatabaseSettings) => Endpoint | und
  */
 export function database(): Database {
   if (!db) {
-    primary = new Connections(
-      endpointTarget((settings) => settings.primary),
-      markWrite,
-    );
-    const primaryDb = drizzle({ client: primary.client() as unknown as Pool });
+    primary = new Connections(endpointTarget((settings) => settings.primary));
+    const primaryDb = drizzle({ client: primary.client(markWrite) as unknown as Pool });
     if (databaseSettings().replica) {
       replica = new Connections(endpointTarget((settings) => settings.replica));
       const replicaDb = drizzle({ client: replica.client() as unknown as Pool });
       db = withReplicas(primaryDb, [replicaDb], () => (mayReadFromReplica() ? replicaDb : primaryDb));
+      primaryReader = drizzle({ client: primary.client() as unknown as Pool });
     } else {
-      db = primaryDb;
+      db = primaryReader = primaryDb;
     }
   }
   return db;
+}
+
+/**
+ * Reads that must not lag behind a write made by another request (is this session still open after a
+ * logout?): they go to the primary, on the same pool, yet leave the rest of the request's reads on the replica.
+ */
+export function primaryReads(): Database {
+  database();
+  return primaryReader!;
 }
 
 /** The primary's live pool, for tests that observe it. */

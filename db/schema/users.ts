@@ -7,7 +7,8 @@ export const users = mysqlTable(
     id: id(),
     username: varchar('username', { length: 64 }).notNull(),
     email: varchar('email', { length: 255 }).notNull(),
-    passwordHash: varchar('password_hash', { length: 255 }).notNull(),
+    // Null for accounts that only sign in through a provider, until they set a password.
+    passwordHash: varchar('password_hash', { length: 255 }),
     bio: text('bio'),
     image: varchar('image', { length: 2048 }),
     ...timestamps,

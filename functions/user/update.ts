@@ -4,5 +4,5 @@ import { users } from '#lib/users/index';
 import { UserUpdate } from '#lib/users/schemas';
 
 export const handler = route({ auth: 'required', body: UserUpdate }, async ({ body, user }) =>
-  ok({ user: await users().update(user.id, body.user) }),
+  ok({ user: await users().update({ userId: user.id, sessionId: user.sessionId }, body.user) }),
 );

@@ -4,17 +4,21 @@ import { secrets } from '#lib/config/secrets';
 import { Unauthorized } from '#lib/errors';
 
 const algorithm = 'HS256';
+/** RFC 9068's media type for access tokens: no other JWT this service might ever sign passes as one. */
+const accessTokenType = 'at+jwt';
 
 export interface AccessClaims {
   userId: number;
+  /** The session the token belongs to: logging out ends it, and with it every token that names it. */
+  sessionId: number;
 }
 
 /** Signs with the newest signing key; its `kid` tells verifiers which key to use after a rotation. */
-export async function signAccessToken(userId: number): Promise<string> {
+export async function signAccessToken({ userId, sessionId }: AccessClaims): Promise<string> {
   const jwt = tokenSettings();
   const [{ kid, key }] = secrets().signingKeys;
-  return new SignJWT({})
-    .setProtectedHeader({ alg: algorithm, kid, typ: 'JWT' })
+  return new SignJWT({ sid: String(sessionId) })
+    .setProtectedHeader({ alg: algorithm, kid, typ: accessTokenType })
     .setSubject(String(userId))
     .setIssuer(jwt.issuer)
     .setAudience(jwt.audience)
@@ -30,19 +34,28 @@ function keyFor({ kid }: JWTHeaderParameters): Uint8Array {
   return match.key;
 }
 
-/** Verifies signature, algorithm, `kid`, issuer, audience and a required `exp`; any failure is "is invalid". */
+/** A positive integer id from a string claim, else the token is invalid. */
+function idOf(claim: unknown): number {
+  const id = typeof claim === 'string' && /^[1-9]\d{0,15}$/.test(claim) ? Number(claim) : NaN;
+  if (!Number.isSafeInteger(id)) throw new errors.JWTInvalid();
+  return id;
+}
+
+/**
+ * Verifies signature, algorithm, `kid`, type, issuer, audience and a required `exp`, `sub` and `sid`; any
+ * failure is "is invalid". Whether the session is still open is the caller's check (./access.ts).
+ */
 export async function verifyAccessToken(token: string): Promise<AccessClaims> {
   const jwt = tokenSettings();
   try {
     const { payload } = await jwtVerify(token, keyFor, {
       algorithms: [algorithm],
+      typ: accessTokenType,
       issuer: jwt.issuer,
       audience: jwt.audience,
-      requiredClaims: ['exp', 'sub'],
+      requiredClaims: ['exp', 'sub', 'sid'],
     });
-    const userId = Number(payload.sub);
-    if (!Number.isSafeInteger(userId) || userId <= 0) throw new errors.JWTInvalid();
-    return { userId };
+    return { userId: idOf(payload.sub), sessionId: idOf(payload.sid) };
   } catch (error) {
     if (error instanceof errors.JOSEError) throw new Unauthorized('token', 'is invalid');
     throw error;

@@ -20,6 +20,8 @@ type Output<S extends Schema> = S extends z.core.$ZodType ? z.output<S> : undefi
 
 export interface AuthUser {
   id: number;
+  /** The session the access token belongs to (logout ends it). */
+  sessionId: number;
   /** The access token the request presented, for replies that echo it (GET /api/user). */
   token: string;
 }
@@ -43,6 +45,8 @@ export interface RouteInput<A extends AuthMode, B extends Schema, Q extends Sche
   path: Output<P>;
   user: A extends 'required' ? AuthUser : A extends 'optional' ? AuthUser | undefined : undefined;
   requestId: string;
+  /** The client's address as API Gateway saw it (login throttling counts per address). */
+  sourceIp: string;
 }
 
 type Event = APIGatewayProxyEventV2;
@@ -75,16 +79,15 @@ export function route<
     .use(jsonReply());
   if (options.body) stack.use(bodySizeLimit()).use(httpJsonBodyParser());
   if (options.secrets !== false) stack.use(secretsLoader());
-  if (options.auth !== 'none') stack.use(authenticate(options.auth));
+  if (options.auth !== 'none') stack.use(authentication(options.auth));
   stack.use(validate(options)).use(errorHandler());
   const run = stack.handler(
-    async (_event, context) =>
-      handler({ requestId: context.awsRequestId, ...context.input } as RouteInput<
-        A,
-        B,
-        Q,
-        P
-      >) as Promise<Result>,
+    async (event, context) =>
+      handler({
+        requestId: context.awsRequestId,
+        sourceIp: event.requestContext?.http?.sourceIp ?? 'unknown',
+        ...context.input,
+      } as RouteInput<A, B, Q, P>) as Promise<Result>,
   );
   return (event: Event, context: Context) => inRequestScope(() => run(event, context as RouteContext));
 }
@@ -120,7 +123,7 @@ function bodySizeLimit(): Middleware {
 }
 
 /** Accepts `Authorization: Token <jwt>` (RealWorld) and `Bearer <jwt>`. */
-function authenticate(mode: 'required' | 'optional'): Middleware {
+function authentication(mode: 'required' | 'optional'): Middleware {
   return {
     before: async (request) => {
       const header = request.event.headers?.authorization;
@@ -131,9 +134,9 @@ function authenticate(mode: 'required' | 'optional'): Middleware {
       const token = /^(?:Token|Bearer) +([\w-]+\.[\w-]+\.[\w-]+) *$/i.exec(header)?.[1];
       if (!token) throw new Unauthorized('token', 'is invalid');
       // Loaded on first use, so routes that never see a token (tags, the 404 route) never load jose.
-      const { verifyAccessToken } = await import('#lib/auth/tokens');
-      const { userId } = await verifyAccessToken(token);
-      input(request).user = { id: userId, token };
+      const { authenticate } = await import('#lib/auth/access');
+      const { userId, sessionId } = await authenticate(token);
+      input(request).user = { id: userId, sessionId, token };
     },
   };
 }

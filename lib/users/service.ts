@@ -1,5 +1,6 @@
 import { decoyHash, hashPassword, verifyPassword } from '#lib/auth/password';
-import { signAccessToken } from '#lib/auth/tokens';
+import type { SessionService, SessionTokens } from '#lib/auth/sessions';
+import type { AccessClaims } from '#lib/auth/tokens';
 import { Unauthorized } from '#lib/errors';
 import type { Registration, UserChanges } from './schemas';
 
@@ -7,7 +8,8 @@ export interface UserRecord {
   id: number;
   username: string;
   email: string;
-  passwordHash: string;
+  /** Null for an account that signs in only through a provider. */
+  passwordHash: string | null;
   bio: string | null;
   image: string | null;
 }
@@ -23,27 +25,27 @@ export interface UserStore {
   update(id: number, changes: UserFields): Promise<void>;
 }
 
-/** The authenticated user, as the RealWorld `user` envelope carries it. */
+/**
+ * The authenticated user, as the RealWorld `user` envelope carries it, plus the refresh token when a
+ * session starts or renews (clients that only know `token` ignore it).
+ */
 export interface AuthenticatedUser {
   email: string;
   token: string;
+  refreshToken?: string;
   username: string;
   bio: string | null;
   image: string | null;
 }
 
-const view = ({ email, username, bio, image }: UserRecord, token: string): AuthenticatedUser => ({
-  email,
-  token,
-  username,
-  bio,
-  image,
-});
+const view = (
+  { email, username, bio, image }: UserRecord,
+  { token, refreshToken }: Pick<SessionTokens, 'token'> & Partial<SessionTokens>,
+): AuthenticatedUser => ({ email, token, ...(refreshToken && { refreshToken }), username, bio, image });
 
-/** Issues the access token a signed-in user receives; the seed script passes one that signs nothing. */
-export type TokenSigner = (userId: number) => Promise<string>;
+export type UserSessions = Pick<SessionService, 'open' | 'refresh' | 'accessToken' | 'endOthers'>;
 
-export function userService(store: UserStore, signToken: TokenSigner = signAccessToken) {
+export function userService(store: UserStore, sessions: UserSessions) {
   async function existing(id: number): Promise<UserRecord> {
     const user = await store.findById(id);
     // A valid token for a user that no longer exists is as good as no token.
@@ -55,7 +57,7 @@ export function userService(store: UserStore, signToken: TokenSigner = signAcces
     async register({ username, email, password }: Registration): Promise<AuthenticatedUser> {
       const passwordHash = await hashPassword(password);
       const id = await store.insert({ username, email, passwordHash });
-      return view({ id, username, email, passwordHash, bio: null, image: null }, await signToken(id));
+      return view({ id, username, email, passwordHash, bio: null, image: null }, await sessions.open(id));
     },
 
     /** Unknown e-mail and wrong password answer alike, after the same amount of hashing work. */
@@ -63,17 +65,25 @@ export function userService(store: UserStore, signToken: TokenSigner = signAcces
       const user = await store.findByEmail(email);
       const matches = await verifyPassword(password, user?.passwordHash ?? decoyHash);
       if (!user || !matches) throw new Unauthorized('credentials', 'invalid');
-      return view(user, await signToken(user.id));
+      return view(user, await sessions.open(user.id));
+    },
+
+    /** A new token pair for the session the refresh token belongs to. */
+    async refresh(refreshToken: string): Promise<AuthenticatedUser> {
+      const { userId, ...tokens } = await sessions.refresh(refreshToken);
+      return view(await existing(userId), tokens);
     },
 
     async current(id: number, token: string): Promise<AuthenticatedUser> {
-      return view(await existing(id), token);
+      return view(await existing(id), { token });
     },
 
-    async update(id: number, { password, ...changes }: UserChanges): Promise<AuthenticatedUser> {
+    /** A new password ends the user's other sessions: whoever knew the old one is signed out. */
+    async update(session: AccessClaims, { password, ...changes }: UserChanges): Promise<AuthenticatedUser> {
       const passwordHash = password === undefined ? undefined : await hashPassword(password);
-      await store.update(id, { ...changes, ...(passwordHash && { passwordHash }) });
-      return view(await existing(id), await signToken(id));
+      await store.update(session.userId, { ...changes, ...(passwordHash && { passwordHash }) });
+      if (passwordHash) await sessions.endOthers(session);
+      return view(await existing(session.userId), { token: await sessions.accessToken(session) });
     },
   };
 }

@@ -1,4 +1,5 @@
 import { and, count, eq } from 'drizzle-orm';
+import { decodeJwt } from 'jose';
 import { closeDatabase, database } from '#db/client';
 import { articles, favorites, follows, users } from '#db/schema/index';
 import { api } from '../support/api';
@@ -145,4 +146,22 @@ test('8 concurrent updates giving different articles the same new tags all succe
       [...tagList, `${tagList[0]}-${i % 2}`].sort((a, b) => a.localeCompare(b)),
     );
   }
+});
+
+test('one user signing in on 10 devices at once gets 10 working sessions', async () => {
+  const user = await registerUser();
+
+  const responses = await Promise.all(
+    Array.from({ length: 10 }, () =>
+      api.post('/api/users/login', { user: { email: user.email, password: user.password } }),
+    ),
+  );
+
+  expect(responses.map((response) => response.status)).toEqual(Array(10).fill(200));
+  const sessionIds = new Set(responses.map(({ body }) => decodeJwt(body.user.token).sid));
+  expect(sessionIds.size).toBe(10);
+  const checks = await Promise.all(
+    responses.map(({ body }) => api.get('/api/user', { token: body.user.token })),
+  );
+  expect(checks.map((response) => response.status)).toEqual(Array(10).fill(200));
 });

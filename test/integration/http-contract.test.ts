@@ -281,7 +281,13 @@ describe('hostile input never causes a 5xx and is answered in the envelope', () 
     const response = await register({ ...user, id: 1, admin: true, passwordHash: 'scrypt$1$1$1$a$b' });
 
     expect(response.status).toBe(201);
-    expect(response.body.user).toEqual({ ...pick(user), bio: null, image: null, token: expect.any(String) });
+    expect(response.body.user).toEqual({
+      ...pick(user),
+      bio: null,
+      image: null,
+      token: expect.any(String),
+      refreshToken: expect.any(String),
+    });
     const login = await api.post('/api/users/login', {
       user: { email: user.email, password: user.password },
     });

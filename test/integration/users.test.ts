@@ -1,4 +1,4 @@
-import { decodeJwt, SignJWT, UnsecuredJWT } from 'jose';
+import { decodeJwt, SignJWT, UnsecuredJWT, type JWTPayload } from 'jose';
 import { closeDatabase } from '#db/client';
 import { parseSigningKeys } from '#lib/config/secrets';
 import { api, type ApiResponse } from '../support/api';
@@ -24,11 +24,15 @@ function expectNoSecrets(response: ApiResponse): void {
 const [current, previous] = parseSigningKeys(process.env.JWT_SIGNING_KEYS!);
 const secret = () => current.key;
 
-/** A token with the same claims the API issues, signed with `key`, for tampering tests. */
-function tokenLike(sub: string, key: Uint8Array, { exp = '1h' as string | number, kid = current.kid } = {}) {
-  return new SignJWT({})
-    .setProtectedHeader({ alg: 'HS256', kid, typ: 'JWT' })
-    .setSubject(sub)
+/** A token with the claims the API issues (user and session of `claims`), signed with `key`, for tampering tests. */
+function tokenLike(
+  { sub, sid }: JWTPayload,
+  key: Uint8Array,
+  { exp = '1h' as string | number, kid = current.kid } = {},
+) {
+  return new SignJWT({ sid })
+    .setProtectedHeader({ alg: 'HS256', kid, typ: 'at+jwt' })
+    .setSubject(sub!)
     .setIssuer(process.env.JWT_ISSUER || 'conduit')
     .setAudience(process.env.JWT_AUDIENCE || 'conduit-api')
     .setIssuedAt(Math.floor(Date.now() / 1000) - 7200)
@@ -44,7 +48,14 @@ describe('POST /api/users (register)', () => {
 
     expect(response.status).toBe(201);
     expect(response.body).toEqual({
-      user: { username: user.username, email: user.email, bio: null, image: null, token: expect.any(String) },
+      user: {
+        username: user.username,
+        email: user.email,
+        bio: null,
+        image: null,
+        token: expect.any(String),
+        refreshToken: expect.any(String),
+      },
     });
     expectNoSecrets(response);
     const current = await api.get('/api/user', { token: response.body.user.token });
@@ -144,7 +155,14 @@ describe('POST /api/users/login', () => {
 
     expect(response.status).toBe(200);
     expect(response.body).toEqual({
-      user: { username: jake.username, email: jake.email, bio: null, image: null, token: expect.any(String) },
+      user: {
+        username: jake.username,
+        email: jake.email,
+        bio: null,
+        image: null,
+        token: expect.any(String),
+        refreshToken: expect.any(String),
+      },
     });
     expectNoSecrets(response);
     const current = await api.get('/api/user', { token: response.body.user.token });
@@ -231,9 +249,9 @@ describe('GET /api/user', () => {
   });
 
   test('an expired token (right secret, right user) is 401 token is invalid', async () => {
-    const { sub } = decodeJwt(jake.token);
-    const valid = await tokenLike(sub!, secret());
-    const expired = await tokenLike(sub!, secret(), { exp: Math.floor(Date.now() / 1000) - 60 });
+    const claims = decodeJwt(jake.token);
+    const valid = await tokenLike(claims, secret());
+    const expired = await tokenLike(claims, secret(), { exp: Math.floor(Date.now() / 1000) - 60 });
 
     const control = await api.get('/api/user', { token: valid });
     const response = await api.get('/api/user', { token: expired });
@@ -244,8 +262,7 @@ describe('GET /api/user', () => {
   });
 
   test('a token signed with the previous signing key (by its kid) still works after a rotation', async () => {
-    const { sub } = decodeJwt(jake.token);
-    const token = await tokenLike(sub!, previous!.key, { kid: previous!.kid });
+    const token = await tokenLike(decodeJwt(jake.token), previous!.key, { kid: previous!.kid });
 
     const response = await api.get('/api/user', { token });
 
@@ -254,9 +271,8 @@ describe('GET /api/user', () => {
   });
 
   test('a token signed with another secret is 401 token is invalid', async () => {
-    const { sub } = decodeJwt(jake.token);
     const token = await tokenLike(
-      sub!,
+      decodeJwt(jake.token),
       new TextEncoder().encode('another-secret-of-at-least-32-characters!!'),
     );
 
@@ -267,8 +283,8 @@ describe('GET /api/user', () => {
   });
 
   test('a token with alg "none" is 401 token is invalid', async () => {
-    const { sub } = decodeJwt(jake.token);
-    const unsigned = new UnsecuredJWT({})
+    const { sub, sid } = decodeJwt(jake.token);
+    const unsigned = new UnsecuredJWT({ sid })
       .setSubject(sub!)
       .setIssuer(process.env.JWT_ISSUER || 'conduit')
       .setAudience(process.env.JWT_AUDIENCE || 'conduit-api')
@@ -284,7 +300,7 @@ describe('GET /api/user', () => {
   });
 
   test('a well-signed token for a user id that does not exist is 401 token is invalid', async () => {
-    const token = await tokenLike('999999999', secret());
+    const token = await tokenLike({ ...decodeJwt(jake.token), sub: '999999999' }, secret());
 
     const response = await api.get('/api/user', { token });
 

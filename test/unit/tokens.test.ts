@@ -1,4 +1,4 @@
-import { SignJWT, UnsecuredJWT, base64url } from 'jose';
+import { SignJWT, UnsecuredJWT, base64url, exportSPKI, generateKeyPair } from 'jose';
 import { signAccessToken, verifyAccessToken } from '#lib/auth/tokens';
 import { resetSettings } from '#lib/config/env';
 import { forgetSecrets, useSecrets } from '#lib/config/secrets';
@@ -36,6 +36,8 @@ interface Overrides {
   iss?: string;
   aud?: string;
   sub?: string | null;
+  sid?: string | null;
+  typ?: string;
   exp?: number | string | null;
   key?: Uint8Array;
 }
@@ -47,10 +49,16 @@ function token({
   iss = 'conduit-test',
   aud = 'conduit-api-test',
   sub = '7',
+  sid = '3',
+  typ = 'at+jwt',
   exp = '15m',
   key = secret,
 }: Overrides = {}): Promise<string> {
-  const jwt = new SignJWT({}).setProtectedHeader({ alg, typ: 'JWT', ...(kid === null ? {} : { kid }) });
+  const jwt = new SignJWT(sid === null ? {} : { sid }).setProtectedHeader({
+    alg,
+    typ,
+    ...(kid === null ? {} : { kid }),
+  });
   jwt.setIssuer(iss).setAudience(aud).setIssuedAt();
   if (sub !== null) jwt.setSubject(sub);
   if (exp !== null) jwt.setExpirationTime(exp);
@@ -64,28 +72,28 @@ async function expectInvalid(jwt: string): Promise<void> {
 }
 
 describe('signAccessToken / verifyAccessToken', () => {
-  it('round-trips the user id', async () => {
+  it('round-trips the user and session ids', async () => {
     // Arrange
-    const jwt = await signAccessToken(42);
+    const jwt = await signAccessToken({ userId: 42, sessionId: 3 });
 
     // Act
     const claims = await verifyAccessToken(jwt);
 
     // Assert
-    expect(claims).toEqual({ userId: 42 });
+    expect(claims).toEqual({ userId: 42, sessionId: 3 });
   });
 
   it('signs with HS256, the configured kid, issuer, audience, a string sub and an exp', async () => {
     // Act
-    const jwt = await signAccessToken(42);
+    const jwt = await signAccessToken({ userId: 42, sessionId: 3 });
 
     // Assert
     const [header, payload] = jwt
       .split('.')
       .slice(0, 2)
       .map((part) => JSON.parse(new TextDecoder().decode(base64url.decode(part))));
-    expect(header).toMatchObject({ alg: 'HS256', kid: 'k-test' });
-    expect(payload).toMatchObject({ sub: '42', iss: 'conduit-test', aud: 'conduit-api-test' });
+    expect(header).toMatchObject({ alg: 'HS256', kid: 'k-test', typ: 'at+jwt' });
+    expect(payload).toMatchObject({ sub: '42', sid: '3', iss: 'conduit-test', aud: 'conduit-api-test' });
     expect(payload.exp - payload.iat).toBe(15 * 60);
   });
 
@@ -94,14 +102,14 @@ describe('signAccessToken / verifyAccessToken', () => {
     const jwt = await token();
 
     // Act / Assert
-    await expect(verifyAccessToken(jwt)).resolves.toEqual({ userId: 7 });
+    await expect(verifyAccessToken(jwt)).resolves.toEqual({ userId: 7, sessionId: 3 });
   });
 });
 
 describe('verifyAccessToken rejects', () => {
   it('an unsecured token (alg "none")', async () => {
     // Arrange
-    const jwt = new UnsecuredJWT({})
+    const jwt = new UnsecuredJWT({ sid: '3' })
       .setSubject('7')
       .setIssuer('conduit-test')
       .setAudience('conduit-api-test')
@@ -156,6 +164,31 @@ describe('verifyAccessToken rejects', () => {
     await expectInvalid(await token({ aud: 'another-api' }));
   });
 
+  it.each([null, 'jake', '0', '-3', '1.5'])('a token whose sid is %p', async (sid) => {
+    await expectInvalid(await token({ sid }));
+  });
+
+  it.each(['JWT', 'refresh+jwt'])('a token of another type (typ %p)', async (typ) => {
+    await expectInvalid(await token({ typ }));
+  });
+
+  it('an RS256 token, whatever key signed it', async () => {
+    // Arrange
+    const { privateKey } = await generateKeyPair('RS256');
+
+    // Act / Assert
+    await expectInvalid(await token({ alg: 'RS256', key: privateKey as unknown as Uint8Array }));
+  });
+
+  it('an HS256 token whose HMAC secret is a public key (algorithm confusion)', async () => {
+    // Arrange: the attack works on verifiers that take the key from the token's alg; here only listed secrets sign
+    const { publicKey } = await generateKeyPair('RS256', { extractable: true });
+    const pem = new TextEncoder().encode(await exportSPKI(publicKey));
+
+    // Act / Assert
+    await expectInvalid(await token({ key: pem }));
+  });
+
   it.each([null, 'jake', '0', '-3', '1.5'])('a token whose sub is %p', async (sub) => {
     await expectInvalid(await token({ sub }));
   });
@@ -166,7 +199,7 @@ describe('verifyAccessToken rejects', () => {
 
   it('a token whose key was retired (no longer listed)', async () => {
     // Arrange
-    const jwt = await signAccessToken(42);
+    const jwt = await signAccessToken({ userId: 42, sessionId: 3 });
     signingKeys(`k-new=${previousText}`);
 
     // Act / Assert
@@ -185,17 +218,17 @@ describe('verifyAccessToken rejects', () => {
 describe('signing key rotation', () => {
   it('signs with the first key and still accepts tokens of the previous one', async () => {
     // Arrange
-    const before = await signAccessToken(7);
+    const before = await signAccessToken({ userId: 7, sessionId: 3 });
     signingKeys(`k-new=${previousText},k-test=${secretText}`);
 
     // Act
-    const after = await signAccessToken(8);
+    const after = await signAccessToken({ userId: 8, sessionId: 3 });
 
     // Assert
     expect(JSON.parse(new TextDecoder().decode(base64url.decode(after.split('.')[0]!)))).toMatchObject({
       kid: 'k-new',
     });
-    await expect(verifyAccessToken(before)).resolves.toEqual({ userId: 7 });
-    await expect(verifyAccessToken(after)).resolves.toEqual({ userId: 8 });
+    await expect(verifyAccessToken(before)).resolves.toEqual({ userId: 7, sessionId: 3 });
+    await expect(verifyAccessToken(after)).resolves.toEqual({ userId: 8, sessionId: 3 });
   });
 });

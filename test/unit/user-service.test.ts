@@ -1,8 +1,10 @@
 import { verifyPassword } from '#lib/auth/password';
-import { verifyAccessToken } from '#lib/auth/tokens';
+import { sessionService } from '#lib/auth/sessions';
+import { signAccessToken, verifyAccessToken } from '#lib/auth/tokens';
 import { forgetSecrets, useSecrets } from '#lib/config/secrets';
 import { Conflict, Unauthorized } from '#lib/errors';
 import { userService, type UserFields, type UserRecord, type UserStore } from '#lib/users/service';
+import { FakeSessionStore } from '../support/fake-session-store';
 
 /** A UserStore over a map, with the unique username/e-mail rules of the real table. */
 class FakeUserStore implements UserStore {
@@ -55,8 +57,12 @@ afterAll(forgetSecrets);
 
 function setup() {
   const store = new FakeUserStore();
-  return { store, service: userService(store) };
+  const sessionStore = new FakeSessionStore();
+  return { store, sessionStore, service: userService(store, sessionService(sessionStore, signAccessToken)) };
 }
+
+/** Jake's first session, as register opens it. */
+const jakeSession = { userId: 1, sessionId: 1 };
 
 describe('userService.register', () => {
   it('stores a password hash, never the password, that verifies against the password', async () => {
@@ -88,9 +94,10 @@ describe('userService.register', () => {
       bio: null,
       image: null,
       token: expect.any(String),
+      refreshToken: expect.stringMatching(/^[\w-]{43}$/),
     });
     expect(user).not.toHaveProperty('passwordHash');
-    expect(await verifyAccessToken(user.token)).toEqual({ userId: 1 });
+    expect(await verifyAccessToken(user.token)).toEqual({ userId: 1, sessionId: 1 });
   });
 
   it('lets a Conflict from the store through', async () => {
@@ -115,9 +122,10 @@ describe('userService.login', () => {
     // Act
     const user = await service.login(jake.email, jake.password);
 
-    // Assert
+    // Assert: a session of its own, next to the one registering opened
     expect(user.username).toBe('jake');
-    expect(await verifyAccessToken(user.token)).toEqual({ userId: 1 });
+    expect(user.refreshToken).toEqual(expect.any(String));
+    expect(await verifyAccessToken(user.token)).toEqual({ userId: 1, sessionId: 2 });
   });
 
   it.each([
@@ -134,6 +142,22 @@ describe('userService.login', () => {
     // Assert
     await expect(attempt).rejects.toBeInstanceOf(Unauthorized);
     await expect(attempt).rejects.toMatchObject({ errors: { credentials: ['invalid'] } });
+  });
+});
+
+describe('userService.refresh', () => {
+  it('returns the user with a new token pair for the same session', async () => {
+    // Arrange
+    const { service } = setup();
+    const registered = await service.register(jake);
+
+    // Act
+    const user = await service.refresh(registered.refreshToken!);
+
+    // Assert
+    expect(user).toMatchObject({ username: 'jake', email: jake.email, refreshToken: expect.any(String) });
+    expect(user.refreshToken).not.toBe(registered.refreshToken);
+    expect(await verifyAccessToken(user.token)).toEqual(jakeSession);
   });
 });
 
@@ -179,7 +203,7 @@ describe('userService.update', () => {
     const oldHash = store.users.get(1)?.passwordHash;
 
     // Act
-    await service.update(1, { password: 'a-brand-new-password' });
+    await service.update(jakeSession, { password: 'a-brand-new-password' });
 
     // Assert
     const newHash = store.users.get(1)?.passwordHash ?? '';
@@ -192,13 +216,41 @@ describe('userService.update', () => {
     await expect(service.login(jake.email, jake.password)).rejects.toBeInstanceOf(Unauthorized);
   });
 
+  it("ends the user's other sessions when the password changes, and keeps this one", async () => {
+    // Arrange
+    const { sessionStore, service } = setup();
+    await service.register(jake); // session 1, this device
+    await service.login(jake.email, jake.password); // session 2, another device
+
+    // Act
+    const user = await service.update(jakeSession, { password: 'a-brand-new-password' });
+
+    // Assert
+    expect([...sessionStore.sessions.keys()]).toEqual([1]);
+    expect(await verifyAccessToken(user.token)).toEqual(jakeSession);
+    expect(user).not.toHaveProperty('refreshToken');
+  });
+
+  it('keeps every session when the password does not change', async () => {
+    // Arrange
+    const { sessionStore, service } = setup();
+    await service.register(jake);
+    await service.login(jake.email, jake.password);
+
+    // Act
+    await service.update(jakeSession, { bio: 'Still here' });
+
+    // Assert
+    expect([...sessionStore.sessions.keys()]).toEqual([1, 2]);
+  });
+
   it('leaves the password hash alone when no password is given', async () => {
     // Arrange
     const { store, service } = setup();
     await service.register(jake);
 
     // Act
-    const user = await service.update(1, { bio: 'I like to skateboard', image: null });
+    const user = await service.update(jakeSession, { bio: 'I like to skateboard', image: null });
 
     // Assert
     expect(store.updates[0]?.changes).toEqual({ bio: 'I like to skateboard', image: null });
@@ -211,11 +263,11 @@ describe('userService.update', () => {
     await service.register(jake);
 
     // Act
-    const user = await service.update(1, { username: 'jacob', email: 'jacob@jake.jake' });
+    const user = await service.update(jakeSession, { username: 'jacob', email: 'jacob@jake.jake' });
 
     // Assert
     expect(user).toMatchObject({ username: 'jacob', email: 'jacob@jake.jake' });
-    expect(await verifyAccessToken(user.token)).toEqual({ userId: 1 });
+    expect(await verifyAccessToken(user.token)).toEqual({ userId: 1, sessionId: 1 });
   });
 
   it('treats a vanished user as an invalid token', async () => {
@@ -223,7 +275,7 @@ describe('userService.update', () => {
     const { store, service } = setup();
 
     // Act
-    const attempt = service.update(42, { bio: 'ghost' });
+    const attempt = service.update({ userId: 42, sessionId: 1 }, { bio: 'ghost' });
 
     // Assert
     await expect(attempt).rejects.toMatchObject({ errors: { token: ['is invalid'] } });
@@ -237,7 +289,7 @@ describe('userService.update', () => {
     await service.register({ ...jake, username: 'celeb', email: 'celeb@jake.jake' });
 
     // Act
-    const attempt = service.update(1, { email: 'celeb@jake.jake' });
+    const attempt = service.update(jakeSession, { email: 'celeb@jake.jake' });
 
     // Assert
     await expect(attempt).rejects.toMatchObject({ errors: { email: ['has already been taken'] } });

@@ -1,0 +1,8 @@
+import { ok } from '#lib/http/responses';
+import { route } from '#lib/http/route';
+import { users } from '#lib/users/index';
+import { RefreshRequest } from '#lib/users/schemas';
+
+export const handler = route({ auth: 'none', body: RefreshRequest }, async ({ body }) =>
+  ok({ user: await users().refresh(body.refreshToken) }),
+);

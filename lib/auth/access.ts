@@ -1,0 +1,12 @@
+import { sessions } from './index';
+import { verifyAccessToken, type AccessClaims } from './tokens';
+
+/**
+ * What a request's access token proves: a valid signature and claims (no I/O), then a session that is still
+ * open (one primary-key lookup), so a logout stops the token on the very next request.
+ */
+export async function authenticate(token: string): Promise<AccessClaims> {
+  const claims = await verifyAccessToken(token);
+  await sessions().assertOpen(claims);
+  return claims;
+}
