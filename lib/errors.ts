@@ -5,7 +5,8 @@
 export type FieldErrors = Record<string, string[]>;
 
 export abstract class DomainError extends Error {
-  abstract readonly kind: 'invalid' | 'unauthorized' | 'forbidden' | 'not_found' | 'conflict';
+  abstract readonly kind:
+    'invalid' | 'unauthorized' | 'forbidden' | 'not_found' | 'conflict' | 'rate_limited';
   constructor(readonly errors: FieldErrors) {
     super(
       Object.entries(errors)
@@ -44,5 +45,16 @@ export class Conflict extends DomainError {
   readonly kind = 'conflict';
   constructor(...fields: string[]) {
     super(Object.fromEntries(fields.map((field) => [field, ['has already been taken']])));
+  }
+}
+
+/** Too many attempts: the client may try again after `retryAfterSeconds`. */
+export class TooManyAttempts extends DomainError {
+  readonly kind = 'rate_limited';
+  constructor(
+    field: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super({ [field]: ['too many failed attempts, retry later'] });
   }
 }

@@ -3,6 +3,6 @@ import { route } from '#lib/http/route';
 import { users } from '#lib/users/index';
 import { Login } from '#lib/users/schemas';
 
-export const handler = route({ auth: 'none', body: Login }, async ({ body }) =>
-  ok({ user: await users().login(body.user.email, body.user.password) }),
+export const handler = route({ auth: 'none', body: Login }, async ({ body, sourceIp }) =>
+  ok({ user: await users().login(body.user.email, body.user.password, sourceIp) }),
 );

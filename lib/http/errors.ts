@@ -1,6 +1,6 @@
 import { isUnavailable } from '#db/errors';
 import { SecretsUnavailable } from '#lib/config/errors';
-import { DomainError, type FieldErrors } from '#lib/errors';
+import { DomainError, TooManyAttempts, type FieldErrors } from '#lib/errors';
 import { HttpProblem } from './problems';
 
 export interface ErrorReply {
@@ -17,6 +17,7 @@ const statusOf: Record<DomainError['kind'], number> = {
   forbidden: 403,
   not_found: 404,
   conflict: 409,
+  rate_limited: 429,
 };
 
 /**
@@ -24,6 +25,12 @@ const statusOf: Record<DomainError['kind'], number> = {
  * request id; its cause is logged, never sent (no stack, SQL, driver codes or hashes reach a client).
  */
 export function toErrorReply(error: unknown, requestId: string): ErrorReply {
+  if (error instanceof TooManyAttempts)
+    return {
+      statusCode: 429,
+      errors: error.errors,
+      headers: { 'retry-after': String(error.retryAfterSeconds) },
+    };
   if (error instanceof DomainError) return { statusCode: statusOf[error.kind], errors: error.errors };
   if (error instanceof HttpProblem) return { statusCode: error.statusCode, errors: error.errors };
   const parserError = fromJsonBodyParser(error);

@@ -1,5 +1,6 @@
 import { decoyHash, hashPassword, verifyPassword } from '#lib/auth/password';
 import type { SessionService, SessionTokens } from '#lib/auth/sessions';
+import type { LoginThrottle } from '#lib/auth/throttle';
 import type { AccessClaims } from '#lib/auth/tokens';
 import { Unauthorized } from '#lib/errors';
 import type { Registration, UserChanges } from './schemas';
@@ -45,7 +46,7 @@ const view = (
 
 export type UserSessions = Pick<SessionService, 'open' | 'refresh' | 'accessToken' | 'endOthers'>;
 
-export function userService(store: UserStore, sessions: UserSessions) {
+export function userService(store: UserStore, sessions: UserSessions, throttle: LoginThrottle) {
   async function existing(id: number): Promise<UserRecord> {
     const user = await store.findById(id);
     // A valid token for a user that no longer exists is as good as no token.
@@ -60,11 +61,16 @@ export function userService(store: UserStore, sessions: UserSessions) {
       return view({ id, username, email, passwordHash, bio: null, image: null }, await sessions.open(id));
     },
 
-    /** Unknown e-mail and wrong password answer alike, after the same amount of hashing work. */
-    async login(email: string, password: string): Promise<AuthenticatedUser> {
+    /**
+     * Unknown e-mail and wrong password answer alike, after the same amount of hashing work; too many
+     * attempts for the e-mail or from the address answer 429 before any password is checked.
+     */
+    async login(email: string, password: string, address: string): Promise<AuthenticatedUser> {
+      await throttle.attempt(email, address);
       const user = await store.findByEmail(email);
       const matches = await verifyPassword(password, user?.passwordHash ?? decoyHash);
       if (!user || !matches) throw new Unauthorized('credentials', 'invalid');
+      await throttle.succeeded(email, address);
       return view(user, await sessions.open(user.id));
     },
 

@@ -1,6 +1,6 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { load } from 'js-yaml';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
@@ -59,7 +59,11 @@ export interface RequestOptions {
   headers?: Record<string, string>;
   /** Sent as-is when a string; JSON-encoded otherwise. */
   body?: unknown;
+  /** The client's address; by default a random one, so login throttling never links unrelated tests. */
+  sourceIp?: string;
 }
+
+const randomAddress = () => `10.${[...randomBytes(3)].join('.')}`;
 
 /** Invokes the Lambda handler for `method url` with an HTTP API (payload v2) event, as API Gateway would. */
 export async function request(
@@ -92,7 +96,10 @@ export async function request(
     pathParameters: route.names.length
       ? Object.fromEntries(route.names.map((name, i) => [name, values[i]!]))
       : undefined,
-    requestContext: { http: { method, path: pathname }, requestId: randomUUID() },
+    requestContext: {
+      http: { method, path: pathname, sourceIp: options.sourceIp ?? randomAddress() },
+      requestId: randomUUID(),
+    },
     body,
     isBase64Encoded: false,
   } as unknown as APIGatewayProxyEventV2;

@@ -1,9 +1,11 @@
 import { verifyPassword } from '#lib/auth/password';
 import { sessionService } from '#lib/auth/sessions';
+import { loginThrottle } from '#lib/auth/throttle';
 import { signAccessToken, verifyAccessToken } from '#lib/auth/tokens';
 import { forgetSecrets, useSecrets } from '#lib/config/secrets';
 import { Conflict, Unauthorized } from '#lib/errors';
 import { userService, type UserFields, type UserRecord, type UserStore } from '#lib/users/service';
+import { FakeAttemptStore } from '../support/fake-attempt-store';
 import { FakeSessionStore } from '../support/fake-session-store';
 
 /** A UserStore over a map, with the unique username/e-mail rules of the real table. */
@@ -58,8 +60,15 @@ afterAll(forgetSecrets);
 function setup() {
   const store = new FakeUserStore();
   const sessionStore = new FakeSessionStore();
-  return { store, sessionStore, service: userService(store, sessionService(sessionStore, signAccessToken)) };
+  const service = userService(
+    store,
+    sessionService(sessionStore, signAccessToken),
+    loginThrottle(new FakeAttemptStore()),
+  );
+  return { store, sessionStore, service };
 }
+
+const address = '192.0.2.1';
 
 /** Jake's first session, as register opens it. */
 const jakeSession = { userId: 1, sessionId: 1 };
@@ -120,7 +129,7 @@ describe('userService.login', () => {
     await service.register(jake);
 
     // Act
-    const user = await service.login(jake.email, jake.password);
+    const user = await service.login(jake.email, jake.password, address);
 
     // Assert: a session of its own, next to the one registering opened
     expect(user.username).toBe('jake');
@@ -137,7 +146,7 @@ describe('userService.login', () => {
     await service.register(jake);
 
     // Act
-    const attempt = service.login(email, password);
+    const attempt = service.login(email, password, address);
 
     // Assert
     await expect(attempt).rejects.toBeInstanceOf(Unauthorized);
@@ -210,17 +219,17 @@ describe('userService.update', () => {
     expect(newHash).not.toBe(oldHash);
     expect(newHash).not.toContain('a-brand-new-password');
     expect(store.updates[0]?.changes).not.toHaveProperty('password');
-    await expect(service.login(jake.email, 'a-brand-new-password')).resolves.toMatchObject({
+    await expect(service.login(jake.email, 'a-brand-new-password', address)).resolves.toMatchObject({
       username: 'jake',
     });
-    await expect(service.login(jake.email, jake.password)).rejects.toBeInstanceOf(Unauthorized);
+    await expect(service.login(jake.email, jake.password, address)).rejects.toBeInstanceOf(Unauthorized);
   });
 
   it("ends the user's other sessions when the password changes, and keeps this one", async () => {
     // Arrange
     const { sessionStore, service } = setup();
     await service.register(jake); // session 1, this device
-    await service.login(jake.email, jake.password); // session 2, another device
+    await service.login(jake.email, jake.password, address); // session 2, another device
 
     // Act
     const user = await service.update(jakeSession, { password: 'a-brand-new-password' });
@@ -235,7 +244,7 @@ describe('userService.update', () => {
     // Arrange
     const { sessionStore, service } = setup();
     await service.register(jake);
-    await service.login(jake.email, jake.password);
+    await service.login(jake.email, jake.password, address);
 
     // Act
     await service.update(jakeSession, { bio: 'Still here' });
