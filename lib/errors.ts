@@ -58,3 +58,11 @@ export class TooManyAttempts extends DomainError {
     super({ [field]: ['too many failed attempts, retry later'] });
   }
 }
+
+/**
+ * Something the service depends on (the secret store, a sign-in provider's keys) could not answer: not the
+ * client's fault, and a retry may well succeed (503 with Retry-After). Not a DomainError: its cause is logged.
+ */
+export class Unavailable extends Error {
+  override name = 'Unavailable';
+}

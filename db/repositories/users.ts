@@ -1,9 +1,9 @@
-import { eq } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { Conflict } from '#lib/errors';
 import type { UserStore } from '#lib/users/service';
-import type { Executor } from '../client';
+import type { Database, Executor } from '../client';
 import { duplicateKey } from '../errors';
-import { users } from '../schema';
+import { userIdentities, users } from '../schema';
 
 const record = {
   id: users.id,
@@ -19,10 +19,16 @@ function rethrowTaken(error: unknown): never {
   const key = duplicateKey(error);
   if (key === 'users_username_unique') throw new Conflict('username');
   if (key === 'users_email_unique') throw new Conflict('email');
+  if (key === 'PRIMARY') throw new Conflict('identity');
   throw error;
 }
 
-export function userRepository(db: Executor): UserStore {
+const insertUser = async (db: Executor, user: Parameters<UserStore['insert']>[0]) => {
+  const [result] = await db.insert(users).values(user);
+  return result.insertId;
+};
+
+export function userRepository(db: Database): UserStore {
   const findBy = async (where: ReturnType<typeof eq>) =>
     (await db.select(record).from(users).where(where).limit(1))[0];
 
@@ -30,10 +36,39 @@ export function userRepository(db: Executor): UserStore {
     findById: (id) => findBy(eq(users.id, id)),
     findByEmail: (email) => findBy(eq(users.email, email)),
 
+    async findByIdentity({ provider, subject }) {
+      const [found] = await db
+        .select(record)
+        .from(userIdentities)
+        .innerJoin(users, eq(users.id, userIdentities.userId))
+        .where(and(eq(userIdentities.provider, provider), eq(userIdentities.subject, subject)))
+        .limit(1);
+      return found;
+    },
+
     async insert(user) {
       try {
-        const [result] = await db.insert(users).values(user);
-        return result.insertId;
+        return await insertUser(db, user);
+      } catch (error) {
+        rethrowTaken(error);
+      }
+    },
+
+    async insertWithIdentity(user, { provider, subject, email }) {
+      try {
+        return await db.transaction(async (tx) => {
+          const id = await insertUser(tx, user);
+          await tx.insert(userIdentities).values({ provider, subject, userId: id, email });
+          return id;
+        });
+      } catch (error) {
+        rethrowTaken(error);
+      }
+    },
+
+    async linkIdentity(userId, { provider, subject, email }) {
+      try {
+        await db.insert(userIdentities).values({ provider, subject, userId, email });
       } catch (error) {
         rethrowTaken(error);
       }

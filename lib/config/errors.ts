@@ -1,3 +1,5 @@
+import { Unavailable } from '#lib/errors';
+
 /** A setting or secret is missing or malformed: an operator has to act. The client sees a generic 500. */
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -9,6 +11,6 @@ export class MissingSecret extends ConfigError {
 }
 
 /** The secret store could not be read (throttling, network, permissions): the client should retry (503). */
-export class SecretsUnavailable extends Error {
+export class SecretsUnavailable extends Unavailable {
   override name = 'SecretsUnavailable';
 }

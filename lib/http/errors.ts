@@ -1,6 +1,5 @@
 import { isUnavailable } from '#db/errors';
-import { SecretsUnavailable } from '#lib/config/errors';
-import { DomainError, TooManyAttempts, type FieldErrors } from '#lib/errors';
+import { DomainError, TooManyAttempts, Unavailable, type FieldErrors } from '#lib/errors';
 import { HttpProblem } from './problems';
 
 export interface ErrorReply {
@@ -35,7 +34,7 @@ export function toErrorReply(error: unknown, requestId: string): ErrorReply {
   if (error instanceof HttpProblem) return { statusCode: error.statusCode, errors: error.errors };
   const parserError = fromJsonBodyParser(error);
   if (parserError) return parserError;
-  if (isUnavailable(error) || error instanceof SecretsUnavailable)
+  if (isUnavailable(error) || error instanceof Unavailable)
     return {
       statusCode: 503,
       errors: { service: ['is temporarily unavailable, retry later'] },

@@ -1,9 +1,11 @@
 import { decoyHash, hashPassword, verifyPassword } from '#lib/auth/password';
 import type { SessionService, SessionTokens } from '#lib/auth/sessions';
+import type { Provider, SocialIdentity } from '#lib/auth/social';
 import type { LoginThrottle } from '#lib/auth/throttle';
 import type { AccessClaims } from '#lib/auth/tokens';
-import { Unauthorized } from '#lib/errors';
+import { Conflict, Invalid, Unauthorized } from '#lib/errors';
 import type { Registration, UserChanges } from './schemas';
+import { usernameFrom, withSuffix } from './usernames';
 
 export interface UserRecord {
   id: number;
@@ -24,6 +26,23 @@ export interface UserStore {
   insert(user: Omit<UserRecord, 'id' | 'bio' | 'image'>): Promise<number>;
   /** Throws Conflict('username' | 'email') when either is taken by someone else. */
   update(id: number, changes: UserFields): Promise<void>;
+  findByIdentity(identity: IdentityKey): Promise<UserRecord | undefined>;
+  /** A new account and its provider identity, together. Throws Conflict('username' | 'email' | 'identity'). */
+  insertWithIdentity(
+    user: Omit<UserRecord, 'id' | 'bio' | 'image'>,
+    identity: LinkedIdentity,
+  ): Promise<number>;
+  /** Throws Conflict('identity') when the identity is already linked. */
+  linkIdentity(userId: number, identity: LinkedIdentity): Promise<void>;
+}
+
+export interface IdentityKey {
+  provider: Provider;
+  subject: string;
+}
+
+export interface LinkedIdentity extends IdentityKey {
+  email: string | undefined;
 }
 
 /**
@@ -54,7 +73,59 @@ export function userService(store: UserStore, sessions: UserSessions, throttle: 
     return user;
   }
 
+  /**
+   * A new account for a provider identity, named after its profile: the plain name if free, else with a
+   * random suffix (the unique index decides, so two sign-ins racing for a name cannot both get it).
+   */
+  async function createFor(identity: SocialIdentity, email: string): Promise<UserRecord> {
+    const base = usernameFrom(identity);
+    for (let attempt = 0; ; attempt++) {
+      const username = attempt === 0 ? base : withSuffix(base);
+      try {
+        const user = { username, email, passwordHash: null };
+        const id = await store.insertWithIdentity(user, { ...identity, email });
+        return { ...user, id, bio: null, image: null };
+      } catch (error) {
+        if (!(error instanceof Conflict && error.errors.username) || attempt === 4) throw error;
+      }
+    }
+  }
+
+  /**
+   * Who a verified provider identity is: the account it was linked to; else the account with the same
+   * e-mail, linked now, but only when the provider asserts the e-mail is verified (anyone can type an
+   * address into a provider profile); else a new account without a password. `created` says which.
+   */
+  async function accountFor(identity: SocialIdentity): Promise<{ user: UserRecord; created: boolean }> {
+    const known = await store.findByIdentity(identity);
+    if (known) return { user: known, created: false };
+    const { email, emailVerified } = identity;
+    if (!email) throw new Invalid({ email: ['must be shared by the provider'] });
+    const owner = await store.findByEmail(email);
+    if (owner && !emailVerified) throw new Conflict('email');
+    if (owner) {
+      await store.linkIdentity(owner.id, { ...identity, email });
+      return { user: owner, created: false };
+    }
+    return { user: await createFor(identity, email), created: true };
+  }
+
   return {
+    /** Signs in with a provider identity (verified by lib/auth/social.ts), creating the account if needed. */
+    async signInWith(identity: SocialIdentity): Promise<{ user: AuthenticatedUser; created: boolean }> {
+      let account: { user: UserRecord; created: boolean };
+      try {
+        account = await accountFor(identity);
+      } catch (error) {
+        // A concurrent first sign-in with the same identity got there first: it is linked now.
+        if (!(error instanceof Conflict && (error.errors.identity || error.errors.email))) throw error;
+        const linked = await store.findByIdentity(identity);
+        if (!linked) throw error;
+        account = { user: linked, created: false };
+      }
+      return { user: view(account.user, await sessions.open(account.user.id)), created: account.created };
+    },
+
     async register({ username, email, password }: Registration): Promise<AuthenticatedUser> {
       const passwordHash = await hashPassword(password);
       const id = await store.insert({ username, email, passwordHash });

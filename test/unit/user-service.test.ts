@@ -1,10 +1,18 @@
 import { verifyPassword } from '#lib/auth/password';
 import { sessionService } from '#lib/auth/sessions';
+import type { SocialIdentity } from '#lib/auth/social';
 import { loginThrottle } from '#lib/auth/throttle';
 import { signAccessToken, verifyAccessToken } from '#lib/auth/tokens';
 import { forgetSecrets, useSecrets } from '#lib/config/secrets';
-import { Conflict, Unauthorized } from '#lib/errors';
-import { userService, type UserFields, type UserRecord, type UserStore } from '#lib/users/service';
+import { Conflict, Invalid, Unauthorized } from '#lib/errors';
+import {
+  userService,
+  type IdentityKey,
+  type LinkedIdentity,
+  type UserFields,
+  type UserRecord,
+  type UserStore,
+} from '#lib/users/service';
 import { FakeAttemptStore } from '../support/fake-attempt-store';
 import { FakeSessionStore } from '../support/fake-session-store';
 
@@ -44,6 +52,26 @@ class FakeUserStore implements UserStore {
     this.assertFree(changes, id);
     const user = this.users.get(id);
     if (user) Object.assign(user, changes);
+  }
+
+  /** `provider:subject` → user id, as user_identities keys them. */
+  identities = new Map<string, number>();
+
+  async findByIdentity({ provider, subject }: IdentityKey) {
+    const id = this.identities.get(`${provider}:${subject}`);
+    return id === undefined ? undefined : this.findById(id);
+  }
+
+  async insertWithIdentity(user: Omit<UserRecord, 'id' | 'bio' | 'image'>, identity: LinkedIdentity) {
+    if (this.identities.has(`${identity.provider}:${identity.subject}`)) throw new Conflict('identity');
+    const id = await this.insert(user);
+    await this.linkIdentity(id, identity);
+    return id;
+  }
+
+  async linkIdentity(userId: number, { provider, subject }: LinkedIdentity) {
+    if (this.identities.has(`${provider}:${subject}`)) throw new Conflict('identity');
+    this.identities.set(`${provider}:${subject}`, userId);
   }
 }
 
@@ -302,5 +330,138 @@ describe('userService.update', () => {
 
     // Assert
     await expect(attempt).rejects.toMatchObject({ errors: { email: ['has already been taken'] } });
+  });
+});
+
+describe('userService.signInWith (a verified provider identity)', () => {
+  const google = (fields: Partial<SocialIdentity> = {}): SocialIdentity => ({
+    provider: 'google',
+    subject: '1087',
+    email: 'jake@jake.jake',
+    emailVerified: true,
+    name: 'Jake Doe',
+    ...fields,
+  });
+
+  it('creates a passwordless account named after the profile: 201-worthy, with a session', async () => {
+    // Arrange
+    const { store, service } = setup();
+
+    // Act
+    const { user, created } = await service.signInWith(google());
+
+    // Assert
+    expect(created).toBe(true);
+    expect(user).toMatchObject({ username: 'jake.doe', email: 'jake@jake.jake', bio: null, image: null });
+    expect(user.refreshToken).toEqual(expect.any(String));
+    expect(await verifyAccessToken(user.token)).toEqual({ userId: 1, sessionId: 1 });
+    expect(store.users.get(1)?.passwordHash).toBeNull();
+  });
+
+  it('signs the same identity in again without creating anything, even after its e-mail changed', async () => {
+    // Arrange
+    const { store, service } = setup();
+    await service.signInWith(google());
+
+    // Act
+    const { user, created } = await service.signInWith(google({ email: 'new@jake.jake', name: 'Other' }));
+
+    // Assert
+    expect(created).toBe(false);
+    expect(user.username).toBe('jake.doe');
+    expect(store.users.size).toBe(1);
+  });
+
+  it('links to the password account with the same e-mail when the provider says it is verified', async () => {
+    // Arrange
+    const { store, service } = setup();
+    await service.register(jake);
+
+    // Act
+    const { user, created } = await service.signInWith(google());
+
+    // Assert
+    expect(created).toBe(false);
+    expect(user.username).toBe('jake');
+    expect(store.identities.get('google:1087')).toBe(1);
+    await expect(service.login(jake.email, jake.password, address)).resolves.toMatchObject({
+      username: 'jake',
+    });
+  });
+
+  it('never links on an unverified e-mail: the existing account stays untouched', async () => {
+    // Arrange
+    const { store, service } = setup();
+    await service.register(jake);
+
+    // Act
+    const attempt = service.signInWith(google({ provider: 'kakao', emailVerified: false }));
+
+    // Assert
+    await expect(attempt).rejects.toMatchObject({ errors: { email: ['has already been taken'] } });
+    expect(store.identities.size).toBe(0);
+    expect(store.users.size).toBe(1);
+  });
+
+  it('creates an account on an unverified e-mail nobody uses (Kakao does not assert verification)', async () => {
+    // Arrange
+    const { service } = setup();
+
+    // Act
+    const { created } = await service.signInWith(google({ provider: 'kakao', emailVerified: false }));
+
+    // Assert
+    expect(created).toBe(true);
+  });
+
+  it('refuses an identity without an e-mail', async () => {
+    // Arrange
+    const { service } = setup();
+
+    // Act
+    const attempt = service.signInWith(google({ email: undefined, emailVerified: false }));
+
+    // Assert
+    await expect(attempt).rejects.toBeInstanceOf(Invalid);
+    await expect(attempt).rejects.toMatchObject({ errors: { email: ['must be shared by the provider'] } });
+  });
+
+  it('keeps the same subject at two providers apart', async () => {
+    // Arrange
+    const { store, service } = setup();
+    await service.signInWith(google());
+
+    // Act
+    const { created } = await service.signInWith(
+      google({ provider: 'apple', email: 'jd@privaterelay.appleid.com' }),
+    );
+
+    // Assert
+    expect(created).toBe(true);
+    expect(store.users.size).toBe(2);
+  });
+
+  it('suffixes the username when the plain one is taken', async () => {
+    // Arrange
+    const { service } = setup();
+    await service.register({ ...jake, username: 'jake.doe', email: 'first@jake.jake' });
+
+    // Act
+    const { user } = await service.signInWith(google());
+
+    // Assert
+    expect(user.username).toMatch(/^jake\.doe-[0-9a-f]{4}$/);
+  });
+
+  it('a passwordless account cannot be logged into with any password', async () => {
+    // Arrange
+    const { service } = setup();
+    await service.signInWith(google());
+
+    // Act
+    const attempt = service.login('jake@jake.jake', 'password123', address);
+
+    // Assert
+    await expect(attempt).rejects.toMatchObject({ errors: { credentials: ['invalid'] } });
   });
 });

@@ -1,0 +1,266 @@
+import { exportSPKI } from 'jose';
+import { createConnection } from 'mysql2/promise';
+import { createHash } from 'node:crypto';
+import { closeDatabase } from '#db/client';
+import { resetSocialSettings, type Provider } from '#lib/auth/social';
+import { api } from '../support/api';
+import { registerUser, unique } from '../support/fixtures';
+import { defaultNonce, startIdentityProvider, type IdentityProvider } from '../support/identity-provider';
+import type { TestDatabase } from '../support/test-database';
+
+// Google, Apple and Kakao are played by a local identity provider: real RS256 keys, a real JWKS over HTTP
+// on 127.0.0.1, tokens with each provider's real issuer. Nothing leaves the machine.
+const { adminUrl } = JSON.parse(process.env.CONDUIT_TEST_DATABASE!) as TestDatabase;
+const saved = { ...process.env };
+let idp: IdentityProvider;
+
+beforeAll(async () => {
+  idp = await startIdentityProvider();
+  Object.assign(process.env, idp.environment());
+  resetSocialSettings();
+});
+
+afterAll(async () => {
+  process.env = saved;
+  resetSocialSettings();
+  await idp.stop();
+  await closeDatabase();
+});
+
+const idTokenInvalid = { errors: { idToken: ['is invalid'] } };
+
+const signIn = (provider: Provider, idToken: string, nonce = defaultNonce) =>
+  api.post('/api/users/social', { provider, idToken, nonce });
+
+/** A person at a provider: a fresh subject and e-mail per test. */
+function person(provider: Provider, claims: Record<string, unknown> = {}) {
+  const email = `${unique('sso')}@example.com`;
+  return idp.signIdToken(provider, {
+    sub: unique(`${provider}-`),
+    email,
+    email_verified: provider === 'apple' ? 'true' : true,
+    name: 'Jake Doe',
+    ...claims,
+  });
+}
+
+async function rowCount(table: string): Promise<number> {
+  const connection = await createConnection({ uri: adminUrl });
+  try {
+    const [[row]] = (await connection.query(`select count(*) as n from ${table}`)) as unknown as [
+      { n: number }[],
+    ];
+    return row!.n;
+  } finally {
+    await connection.end();
+  }
+}
+
+describe('POST /api/users/social', () => {
+  test.each<Provider>(['google', 'apple', 'kakao'])(
+    '%s: a new identity gets a new account (201) with token and refreshToken that work',
+    async (provider) => {
+      const response = await signIn(provider, await person(provider, { name: undefined, nickname: 'Jake' }));
+
+      expect(response.status).toBe(201);
+      expect(response.body.user).toMatchObject({
+        username: expect.stringMatching(/^jake/),
+        email: expect.stringMatching(/@example\.com$/),
+        bio: null,
+        image: null,
+        token: expect.any(String),
+        refreshToken: expect.any(String),
+      });
+      expect((await api.get('/api/user', { token: response.body.user.token })).status).toBe(200);
+      expect(
+        (await api.post('/api/users/refresh', { refreshToken: response.body.user.refreshToken })).status,
+      ).toBe(200);
+    },
+  );
+
+  test('the same identity signs in again (200) to the same account, whatever its e-mail is now', async () => {
+    const subject = unique('google-');
+    const first = await signIn('google', await person('google', { sub: subject }));
+
+    const again = await signIn('google', await person('google', { sub: subject }));
+
+    expect([first.status, again.status]).toEqual([201, 200]);
+    expect(again.body.user.username).toBe(first.body.user.username);
+    expect(again.body.user.email).toBe(first.body.user.email);
+  });
+
+  test('a verified e-mail links to the existing password account (200); the password still works', async () => {
+    const jake = await registerUser();
+
+    const response = await signIn('google', await person('google', { email: jake.email.toUpperCase() }));
+
+    expect(response.status).toBe(200);
+    expect(response.body.user.username).toBe(jake.username);
+    const login = await api.post('/api/users/login', {
+      user: { email: jake.email, password: jake.password },
+    });
+    expect(login.status).toBe(200);
+  });
+
+  test('an unverified e-mail never links: 409, and nothing is written', async () => {
+    const jake = await registerUser();
+    const before = await rowCount('user_identities');
+
+    const responses = [
+      await signIn('google', await person('google', { email: jake.email, email_verified: false })),
+      await signIn('apple', await person('apple', { email: jake.email, email_verified: 'false' })),
+      await signIn('kakao', await person('kakao', { email: jake.email, email_verified: undefined })),
+    ];
+
+    expect(responses.map(({ status }) => status)).toEqual([409, 409, 409]);
+    expect(responses[0]!.body).toEqual({ errors: { email: ['has already been taken'] } });
+    expect(await rowCount('user_identities')).toBe(before);
+  });
+
+  test('usernames stay unique: a second "Jake Doe" gets a suffixed name', async () => {
+    const first = await signIn('google', await person('google', { name: 'Jake Doe' }));
+    const second = await signIn('google', await person('google', { name: 'Jake Doe' }));
+
+    expect([first.status, second.status]).toEqual([201, 201]);
+    expect(second.body.user.username).not.toBe(first.body.user.username);
+    expect(second.body.user.username).toMatch(/^jake\.doe(-[0-9a-f]{4})?$/);
+  });
+
+  test('two concurrent first sign-ins with one identity end in one account', async () => {
+    const idToken = await person('google');
+    const users = await rowCount('users');
+
+    const responses = await Promise.all([signIn('google', idToken), signIn('google', idToken)]);
+
+    expect(responses.map(({ status }) => status).sort()).toEqual([200, 201]);
+    expect(responses[0]!.body.user.username).toBe(responses[1]!.body.user.username);
+    expect(await rowCount('users')).toBe(users + 1);
+  });
+
+  test('Apple: the token carries SHA-256(nonce), the client sends the raw nonce', async () => {
+    const idToken = await person('apple');
+    const hashedNonce = createHash('sha256').update(defaultNonce).digest('hex');
+
+    const withHash = await signIn('apple', idToken, hashedNonce);
+    const withRaw = await signIn('apple', idToken);
+
+    expect(withHash.status).toBe(401);
+    expect(withRaw.status).toBe(201);
+  });
+
+  test.each<[string, () => Promise<{ provider: Provider; idToken: string; nonce?: string }>]>([
+    [
+      'another nonce',
+      async () => ({ provider: 'google', idToken: await person('google'), nonce: 'another' }),
+    ],
+    [
+      'no nonce claim',
+      async () => ({ provider: 'google', idToken: await person('google', { nonce: undefined }) }),
+    ],
+    [
+      'another audience',
+      async () => ({ provider: 'google', idToken: await person('google', { aud: 'someone-else' }) }),
+    ],
+    [
+      'another issuer',
+      async () => ({ provider: 'google', idToken: await person('google', { iss: 'https://evil.example' }) }),
+    ],
+    [
+      "another provider's issuer",
+      async () => ({
+        provider: 'google',
+        idToken: await person('google', { iss: 'https://appleid.apple.com' }),
+      }),
+    ],
+    ['a token for another provider', async () => ({ provider: 'kakao', idToken: await person('google') })],
+    [
+      'expired',
+      async () => ({
+        provider: 'google',
+        idToken: await person('google', { exp: Math.floor(Date.now() / 1000) - 120 }),
+      }),
+    ],
+    ['no exp', async () => ({ provider: 'google', idToken: await person('google', { exp: undefined }) })],
+    ['no iat', async () => ({ provider: 'google', idToken: await person('google', { iat: undefined }) })],
+    ['no sub', async () => ({ provider: 'google', idToken: await person('google', { sub: undefined }) })],
+    [
+      'an unknown kid',
+      async () => ({ provider: 'google', idToken: await idp.signIdToken('google', {}, { kid: 'unknown' }) }),
+    ],
+    [
+      'HS256 signed with the public key',
+      async () => {
+        const key = new TextEncoder().encode(await exportSPKI(idp.publicKey));
+        return { provider: 'google', idToken: await idp.signIdToken('google', {}, { alg: 'HS256', key }) };
+      },
+    ],
+    [
+      'alg none',
+      async () => {
+        const [, payload] = (await person('google')).split('.');
+        return {
+          provider: 'google',
+          idToken: `${Buffer.from('{"alg":"none"}').toString('base64url')}.${payload}.`,
+        };
+      },
+    ],
+    [
+      'an edited payload',
+      async () => {
+        const [header, payload, signature] = (await person('google')).split('.');
+        const claims = JSON.parse(Buffer.from(payload!, 'base64url').toString());
+        const edited = Buffer.from(JSON.stringify({ ...claims, sub: 'someone-else' })).toString('base64url');
+        return { provider: 'google', idToken: `${header}.${edited}.${signature}` };
+      },
+    ],
+  ])('%s → 401 idToken is invalid, nothing written', async (_case, build) => {
+    const { provider, idToken, nonce } = await build();
+    const users = await rowCount('users');
+
+    const response = await signIn(provider, idToken, nonce);
+
+    expect(response.status).toBe(401);
+    expect(response.body).toEqual(idTokenInvalid);
+    expect(await rowCount('users')).toBe(users);
+  });
+
+  test.each([
+    ['an unknown provider', 'provider', { provider: 'facebook', idToken: 'x.y.z', nonce: 'n' }],
+    ['no idToken', 'idToken', { provider: 'google', nonce: 'n' }],
+    ['no nonce', 'nonce', { provider: 'google', idToken: 'x.y.z' }],
+  ])('%s → 422 on %s', async (_case, field, body) => {
+    const response = await api.post('/api/users/social', body);
+
+    expect(response.status).toBe(422);
+    expect(Object.keys(response.body.errors)).toEqual([field]);
+  });
+
+  test('a provider this stage has no client ids for → 422 provider is not enabled', async () => {
+    process.env.KAKAO_CLIENT_IDS = '';
+    resetSocialSettings();
+    try {
+      const response = await signIn('kakao', await person('kakao'));
+
+      expect(response.status).toBe(422);
+      expect(response.body).toEqual({ errors: { provider: ['is not enabled'] } });
+    } finally {
+      Object.assign(process.env, idp.environment());
+      resetSocialSettings();
+    }
+  });
+
+  test("the provider's keys unreachable → 503 with Retry-After, no detail", async () => {
+    resetSocialSettings();
+    idp.behave(500);
+    try {
+      const response = await signIn('google', await person('google'));
+
+      expect(response.status).toBe(503);
+      expect(response.headers['retry-after']).toBeDefined();
+      expect(response.raw).not.toMatch(/jwks|127\.0\.0\.1|google/i);
+    } finally {
+      idp.behave('serve');
+      resetSocialSettings();
+    }
+  });
+});
