@@ -2,19 +2,27 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
+import { exportJWK } from 'jose';
+import { startIdentityProvider, type IdentityProvider } from './identity-provider';
 import { createTestDatabase, dropTestDatabase, functionEnvironmentOf } from './test-database';
 
 const root = path.resolve(__dirname, '../..');
 const bin = path.join(root, 'node_modules', '.bin');
 const startupTimeoutMs = 120_000;
 
+/** The local stand-in for Google, Apple and Kakao, kept for e2e-teardown.ts (same process). */
+export const e2eIdentityProvider: { current?: IdentityProvider } = {};
+
 /**
- * Runs once in Jest's parent process: a throw-away database, and `serverless offline` on free ports
- * serving it. Workers inherit CONDUIT_E2E_URL; e2e-teardown.ts stops the server and drops the database.
+ * Runs once in Jest's parent process: a throw-away database, a local identity provider, and `serverless
+ * offline` on free ports serving both. Workers inherit CONDUIT_E2E_URL and CONDUIT_E2E_IDP (the provider's
+ * private key, to sign ID tokens); e2e-teardown.ts stops the servers and drops the database.
  */
 export default async function setup(): Promise<void> {
   const database = await createTestDatabase('e2e');
   process.env.CONDUIT_E2E_DATABASE = JSON.stringify(database);
+  const idp = (e2eIdentityProvider.current = await startIdentityProvider());
+  process.env.CONDUIT_E2E_IDP = JSON.stringify({ jwk: await exportJWK(idp.privateKey), kid: idp.kid });
   const [port, lambdaPort] = await freePorts(2);
   // Its own build folder (so a concurrent `serverless package` or dev server cannot delete or rebuild it)
   // and no file watcher (an edit during the run must not swap handlers under the tests).
@@ -35,6 +43,7 @@ export default async function setup(): Promise<void> {
       // Node 24 (the project's) first: the serverless script starts with `#!/usr/bin/env node`.
       PATH: [path.dirname(process.execPath), bin, process.env.PATH].join(path.delimiter),
       ...functionEnvironmentOf(database),
+      ...idp.environment(),
       JWT_SIGNING_KEYS: 'e2e-1=e2e-signing-key-that-is-at-least-32-characters',
       PORT: String(port),
       LAMBDA_PORT: String(lambdaPort),
@@ -50,6 +59,7 @@ export default async function setup(): Promise<void> {
     await waitUntilServing(url, child, logFile);
   } catch (error) {
     stopGroup(child.pid);
+    await idp.stop();
     await dropTestDatabase(database);
     rmSync(path.join(root, workFolder), { recursive: true, force: true });
     throw error;

@@ -1,12 +1,13 @@
 import { rmSync } from 'node:fs';
-import { stopGroup } from './e2e-setup';
+import { e2eIdentityProvider, stopGroup } from './e2e-setup';
 import { dropTestDatabase } from './test-database';
 
-/** Stops the `serverless offline` process group e2e-setup.ts started, then drops its database. */
+/** Stops the `serverless offline` process group and identity provider e2e-setup.ts started, then drops its database. */
 export default async function teardown(): Promise<void> {
   const pid = Number(process.env.CONDUIT_E2E_PID) || undefined;
   stopGroup(pid);
   if (pid && !(await exited(pid, 5_000))) stopGroup(pid, 'SIGKILL');
+  await e2eIdentityProvider.current?.stop();
   if (process.env.CONDUIT_E2E_DATABASE) await dropTestDatabase(JSON.parse(process.env.CONDUIT_E2E_DATABASE));
   if (process.env.CONDUIT_E2E_WORK_FOLDER)
     rmSync(process.env.CONDUIT_E2E_WORK_FOLDER, { recursive: true, force: true });

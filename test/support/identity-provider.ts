@@ -65,6 +65,30 @@ export interface IdentityProvider {
   stop(): Promise<void>;
 }
 
+/**
+ * Issues ID tokens as the providers do, with `key` and `kid`: the provider's issuer, our client id as
+ * audience, sub, iat, exp (1 h) and the nonce. A claim set to `undefined` is left out.
+ */
+export function signerFor(key: CryptoKey, kid: string): IdentityProvider['signIdToken'] {
+  return (provider, claims = {}, options = {}) => {
+    const now = Math.floor(Date.now() / 1000);
+    const payload: Record<string, unknown> = {
+      iss: issuers[provider],
+      aud: clientIds[provider],
+      sub: `${provider}-user-0001`,
+      iat: now,
+      exp: now + 3600,
+      nonce: nonceClaim(provider, options.nonce ?? defaultNonce),
+      ...claims,
+    };
+    for (const [name, value] of Object.entries(payload)) if (value === undefined) delete payload[name];
+    const header = options.kid === null ? {} : { kid: options.kid ?? kid };
+    return new SignJWT(payload)
+      .setProtectedHeader({ alg: options.alg ?? 'RS256', typ: 'JWT', ...header })
+      .sign(options.key ?? key);
+  };
+}
+
 export async function startIdentityProvider(): Promise<IdentityProvider> {
   const { publicKey, privateKey } = await generateKeyPair('RS256', { extractable: true });
   const kid = `test-key-${Date.now().toString(36)}`;
@@ -101,23 +125,7 @@ export async function startIdentityProvider(): Promise<IdentityProvider> {
     get requests() {
       return requests;
     },
-    signIdToken(provider, claims = {}, options = {}) {
-      const now = Math.floor(Date.now() / 1000);
-      const payload: Record<string, unknown> = {
-        iss: issuers[provider],
-        aud: clientIds[provider],
-        sub: `${provider}-user-0001`,
-        iat: now,
-        exp: now + 3600,
-        nonce: nonceClaim(provider, options.nonce ?? defaultNonce),
-        ...claims,
-      };
-      for (const [name, value] of Object.entries(payload)) if (value === undefined) delete payload[name];
-      const header = options.kid === null ? {} : { kid: options.kid ?? kid };
-      return new SignJWT(payload)
-        .setProtectedHeader({ alg: options.alg ?? 'RS256', typ: 'JWT', ...header })
-        .sign(options.key ?? privateKey);
-    },
+    signIdToken: signerFor(privateKey, kid),
     environment() {
       return {
         GOOGLE_JWKS_URL: jwksUrl,
