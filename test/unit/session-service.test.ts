@@ -1,16 +1,9 @@
 import { judge, refreshTokenLifetimeMs, reuseGraceMs, sessionService } from '#lib/auth/sessions';
 import { signAccessToken, verifyAccessToken } from '#lib/auth/tokens';
-import { forgetSecrets, useSecrets } from '#lib/config/secrets';
 import { FakeSessionStore } from '../support/fake-session-store';
+import { withUnitTestSigningKey } from '../support/unit-secrets';
 
-beforeAll(() => {
-  useSecrets({
-    databasePassword: 'unused-here',
-    signingKeys: 'k1=a-unit-test-secret-that-is-long-enough-0123456789',
-  });
-});
-
-afterAll(forgetSecrets);
+withUnitTestSigningKey();
 
 /** A session service on a fake store, with a clock the test moves. */
 function setup() {

@@ -3,7 +3,6 @@ import { sessionService } from '#lib/auth/sessions';
 import type { SocialIdentity } from '#lib/auth/social';
 import { loginThrottle } from '#lib/auth/throttle';
 import { signAccessToken, verifyAccessToken } from '#lib/auth/tokens';
-import { forgetSecrets, useSecrets } from '#lib/config/secrets';
 import { Conflict, Invalid, Unauthorized } from '#lib/errors';
 import {
   userService,
@@ -15,6 +14,7 @@ import {
 } from '#lib/users/service';
 import { FakeAttemptStore } from '../support/fake-attempt-store';
 import { FakeSessionStore } from '../support/fake-session-store';
+import { withUnitTestSigningKey } from '../support/unit-secrets';
 
 /** A UserStore over a map, with the unique username/e-mail rules of the real table. */
 class FakeUserStore implements UserStore {
@@ -76,14 +76,7 @@ class FakeUserStore implements UserStore {
 }
 
 const jake = { username: 'jake', email: 'jake@jake.jake', password: 'jakejake-secret' };
-beforeAll(() => {
-  useSecrets({
-    databasePassword: 'unused-here',
-    signingKeys: 'k1=a-unit-test-secret-that-is-long-enough-0123456789',
-  });
-});
-
-afterAll(forgetSecrets);
+withUnitTestSigningKey();
 
 function setup() {
   const store = new FakeUserStore();
