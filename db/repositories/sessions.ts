@@ -1,4 +1,4 @@
-import { and, eq, lt, ne } from 'drizzle-orm';
+import { and, eq, isNull, lt, ne } from 'drizzle-orm';
 import type { SessionStore } from '#lib/auth/sessions';
 import type { Database, Executor } from '../client';
 import { refreshTokens, sessions } from '../schema';
@@ -20,41 +20,49 @@ export function sessionRepository(db: Database, reads: Executor): SessionStore {
       });
     },
 
-    exchange: (tokenHash, judge, replacement, now) =>
+    exchange: (tokenHash, decide, replacement, now) =>
       db.transaction(async (tx) => {
-        // Locked: of two concurrent exchanges of one token, the second sees what the first did.
-        const [token] = await tx
-          .select({
-            id: refreshTokens.id,
-            sessionId: refreshTokens.sessionId,
-            userId: sessions.userId,
-            expiresAt: refreshTokens.expiresAt,
-            rotatedAt: refreshTokens.rotatedAt,
-          })
+        // Every change to a session's tokens (exchange, logout's cascade) locks the session row first, then
+        // its tokens: concurrent exchanges of one session queue up instead of deadlocking, and each sees
+        // what the one before it did.
+        const [found] = await tx
+          .select({ sessionId: refreshTokens.sessionId })
           .from(refreshTokens)
-          .innerJoin(sessions, eq(sessions.id, refreshTokens.sessionId))
           .where(eq(refreshTokens.tokenHash, tokenHash))
-          .limit(1)
+          .limit(1);
+        if (!found) return undefined;
+        const [session] = await tx
+          .select({ userId: sessions.userId })
+          .from(sessions)
+          .where(eq(sessions.id, found.sessionId))
           .for('update');
-        if (!token) return undefined;
-        const verdict = judge(token);
-        const { sessionId, userId } = token;
+        const [token] = await tx
+          .select({ expiresAt: refreshTokens.expiresAt, rotatedAt: refreshTokens.rotatedAt })
+          .from(refreshTokens)
+          .where(eq(refreshTokens.tokenHash, tokenHash))
+          .for('update');
+        // Ended between the lookup and the lock (a logout, a detected reuse): as good as unknown.
+        if (!session || !token) return undefined;
+        const { sessionId } = found;
+        const { userId } = session;
+        const verdict = decide({ ...token, sessionId, userId });
         if (verdict === 'end') await tx.delete(sessions).where(eq(sessions.id, sessionId));
         if (verdict === 'renew') {
-          if (!token.rotatedAt)
-            await tx
-              .update(refreshTokens)
-              .set({ rotatedAt: now, updatedAt: now })
-              .where(eq(refreshTokens.id, token.id));
+          // Retires every live token of the session, not only the presented one: a session has one live
+          // refresh token, so a copy exchanged in the grace window cannot grow a chain of its own.
+          await tx
+            .update(refreshTokens)
+            .set({ rotatedAt: now, updatedAt: now })
+            .where(and(eq(refreshTokens.sessionId, sessionId), isNull(refreshTokens.rotatedAt)));
+          // An expired token can no longer be presented, so reuse detection no longer needs it.
+          await tx
+            .delete(refreshTokens)
+            .where(and(eq(refreshTokens.sessionId, sessionId), lt(refreshTokens.expiresAt, now)));
           await tx.insert(refreshTokens).values({ sessionId, ...replacement });
           await tx
             .update(sessions)
             .set({ expiresAt: replacement.expiresAt, updatedAt: now })
             .where(eq(sessions.id, sessionId));
-          // An expired token can no longer be presented, so reuse detection no longer needs it.
-          await tx
-            .delete(refreshTokens)
-            .where(and(eq(refreshTokens.sessionId, sessionId), lt(refreshTokens.expiresAt, now)));
         }
         return { verdict, sessionId, userId };
       }),

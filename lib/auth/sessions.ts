@@ -34,13 +34,13 @@ export interface SessionStore {
   /** Creates a session with its first refresh token; returns the session id. */
   open(userId: number, first: Replacement): Promise<number>;
   /**
-   * Locks the refresh token with this hash, asks `judge` what to do, and does it in the same transaction
-   * (`now` is when a renewed token counts as rotated); undefined when no such token exists (or its session
-   * has ended).
+   * Locks the refresh token with this hash, asks `decide` what to do, and does it in the same transaction:
+   * `renew` retires every live token of the session (at `now`) and stores the replacement, `end` deletes the
+   * session. Undefined when no such token exists (or its session has ended).
    */
   exchange(
     tokenHash: string,
-    judge: (token: StoredRefreshToken) => Verdict,
+    decide: (token: StoredRefreshToken) => Verdict,
     replacement: Replacement,
     now: Date,
   ): Promise<{ verdict: Verdict; sessionId: number; userId: number } | undefined>;

@@ -115,6 +115,19 @@ describe('sessions: login, register and refresh', () => {
     expect((await currentUser(other.token)).status).toBe(200);
   });
 
+  test('a copy exchanged inside the grace window grows no chain of its own: one live token per session', async () => {
+    const session = await login(await registerUser());
+    const legitimate = await refresh(session.refreshToken);
+    const copy = await refresh(session.refreshToken); // within 10 s: a pair, and the legitimate one is retired
+    await rotatedSecondsAgo(legitimate.body.user.refreshToken, 11);
+
+    const late = await refresh(legitimate.body.user.refreshToken);
+
+    expect([legitimate.status, copy.status, late.status]).toEqual([200, 200, 401]);
+    expect((await refresh(copy.body.user.refreshToken)).body).toEqual(refreshInvalid);
+    expect((await currentUser(copy.body.user.token)).body).toEqual(tokenInvalid);
+  });
+
   test('a replay inside the grace window ends nothing (the boundary is 10 s)', async () => {
     const session = await login(await registerUser());
     const renewed = await refresh(session.refreshToken);

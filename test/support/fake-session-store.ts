@@ -19,17 +19,17 @@ export class FakeSessionStore implements SessionStore {
 
   async exchange(
     tokenHash: string,
-    judge: (token: StoredRefreshToken) => Verdict,
+    decide: (token: StoredRefreshToken) => Verdict,
     replacement: Replacement,
     now: Date,
   ) {
     const token = this.tokens.find((candidate) => candidate.tokenHash === tokenHash);
     if (!token) return undefined;
-    const verdict = judge({ ...token });
+    const verdict = decide({ ...token });
     const { sessionId, userId } = token;
     if (verdict === 'end') await this.end(sessionId, userId);
     if (verdict === 'renew') {
-      token.rotatedAt ??= now;
+      for (const live of this.tokens) if (live.sessionId === sessionId) live.rotatedAt ??= now;
       this.tokens.push({ ...replacement, sessionId, userId, rotatedAt: null });
     }
     return { verdict, sessionId, userId };

@@ -108,6 +108,24 @@ describe('sessionService.refresh', () => {
     await expect(service.refresh(second.refreshToken)).resolves.toMatchObject({ userId: 7 });
   });
 
+  it('keeps one live token per session: a retry in the grace window retires the first replacement', async () => {
+    // Arrange
+    const { service, advance } = setup();
+    const first = await service.open(7);
+    const second = await service.refresh(first.refreshToken);
+    await service.refresh(first.refreshToken);
+    advance(reuseGraceMs + 1);
+
+    // Act
+    const late = service.refresh(second.refreshToken);
+
+    // Assert
+    await expect(late).rejects.toMatchObject(invalidRefresh);
+    await expect(service.assertOpen({ userId: 7, sessionId: 1 })).rejects.toMatchObject({
+      errors: { token: ['is invalid'] },
+    });
+  });
+
   it('ends the whole session when an exchanged token comes back after the grace window', async () => {
     // Arrange
     const { store, service, advance } = setup();
