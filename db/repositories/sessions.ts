@@ -1,4 +1,4 @@
-import { and, eq, isNull, lt, ne } from 'drizzle-orm';
+import { and, eq, isNull, lt } from 'drizzle-orm';
 import type { SessionStore } from '#lib/auth/sessions';
 import type { Database, Executor } from '../client';
 import { refreshTokens, sessions } from '../schema';
@@ -80,10 +80,8 @@ export function sessionRepository(db: Database, reads: Executor): SessionStore {
       await db.delete(sessions).where(and(eq(sessions.id, sessionId), eq(sessions.userId, userId)));
     },
 
-    async endAll(userId, except) {
-      await db
-        .delete(sessions)
-        .where(and(eq(sessions.userId, userId), except === undefined ? undefined : ne(sessions.id, except)));
+    async endAll(userId) {
+      await db.delete(sessions).where(eq(sessions.userId, userId));
     },
   };
 }

@@ -1,9 +1,9 @@
-import { and, eq } from 'drizzle-orm';
+import { and, eq, ne, or, sql } from 'drizzle-orm';
 import { Conflict } from '#lib/errors';
-import type { UserStore } from '#lib/users/service';
+import type { NewUser, UserStore } from '#lib/users/service';
 import type { Database, Executor } from '../client';
 import { duplicateKey } from '../errors';
-import { userIdentities, users } from '../schema';
+import { sessions, userIdentities, users } from '../schema';
 
 const record = {
   id: users.id,
@@ -12,6 +12,7 @@ const record = {
   passwordHash: users.passwordHash,
   bio: users.bio,
   image: users.image,
+  emailVerified: sql`${users.emailVerifiedAt} is not null`.mapWith(Boolean),
 };
 
 /** Turns a duplicate-key error on a users unique index into Conflict('username' | 'email'). */
@@ -23,8 +24,8 @@ function rethrowTaken(error: unknown): never {
   throw error;
 }
 
-const insertUser = async (db: Executor, user: Parameters<UserStore['insert']>[0]) => {
-  const [result] = await db.insert(users).values(user);
+const insertUser = async (db: Executor, user: NewUser, emailVerifiedAt: Date | null = null) => {
+  const [result] = await db.insert(users).values({ ...user, emailVerifiedAt });
   return result.insertId;
 };
 
@@ -54,10 +55,10 @@ export function userRepository(db: Database): UserStore {
       }
     },
 
-    async insertWithIdentity(user, { provider, subject, email }) {
+    async insertWithIdentity(user, { provider, subject, email, emailVerified }) {
       try {
         return await db.transaction(async (tx) => {
-          const id = await insertUser(tx, user);
+          const id = await insertUser(tx, user, emailVerified ? new Date() : null);
           await tx.insert(userIdentities).values({ provider, subject, userId: id, email });
           return id;
         });
@@ -66,20 +67,47 @@ export function userRepository(db: Database): UserStore {
       }
     },
 
-    async linkIdentity(userId, { provider, subject, email }) {
+    async linkIdentity(userId, { provider, subject, email }, { claim }) {
       try {
-        await db.insert(userIdentities).values({ provider, subject, userId, email });
+        await db.transaction(async (tx) => {
+          await tx.insert(userIdentities).values({ provider, subject, userId, email });
+          const now = new Date();
+          if (!claim) return;
+          await tx
+            .update(users)
+            .set({ passwordHash: null, emailVerifiedAt: now, updatedAt: now })
+            .where(eq(users.id, userId));
+          await tx
+            .delete(userIdentities)
+            .where(
+              and(
+                eq(userIdentities.userId, userId),
+                or(ne(userIdentities.provider, provider), ne(userIdentities.subject, subject)),
+              ),
+            );
+          await tx.delete(sessions).where(eq(sessions.userId, userId));
+        });
       } catch (error) {
         rethrowTaken(error);
       }
     },
 
-    async update(id, changes) {
-      try {
-        await db
+    async update(id, changes, { endSessionsExcept } = {}) {
+      const write = async (tx: Executor) => {
+        await tx
           .update(users)
-          .set({ ...changes, updatedAt: new Date() })
+          // A new address is nobody's verified address yet.
+          .set({
+            ...changes,
+            ...(changes.email !== undefined && { emailVerifiedAt: null }),
+            updatedAt: new Date(),
+          })
           .where(eq(users.id, id));
+        if (endSessionsExcept !== undefined)
+          await tx.delete(sessions).where(and(eq(sessions.userId, id), ne(sessions.id, endSessionsExcept)));
+      };
+      try {
+        await (endSessionsExcept === undefined ? write(db) : db.transaction(write));
       } catch (error) {
         rethrowTaken(error);
       }

@@ -1,5 +1,5 @@
 import { index, mysqlTable, primaryKey, text, uniqueIndex, varchar } from 'drizzle-orm/mysql-core';
-import { id, ref, timestamps } from './columns';
+import { id, ref, timestamp, timestamps } from './columns';
 
 export const users = mysqlTable(
   'users',
@@ -9,6 +9,8 @@ export const users = mysqlTable(
     email: varchar('email', { length: 255 }).notNull(),
     // Null for accounts that only sign in through a provider, until they set a password.
     passwordHash: varchar('password_hash', { length: 255 }),
+    /** When a sign-in provider last asserted the e-mail is this account holder's; null until then. */
+    emailVerifiedAt: timestamp('email_verified_at'),
     bio: text('bio'),
     image: varchar('image', { length: 2048 }),
     ...timestamps,

@@ -47,8 +47,7 @@ export interface SessionStore {
   /** One primary-key lookup, on the primary: a replica may not have seen a logout yet. */
   isOpen(sessionId: number, userId: number): Promise<boolean>;
   end(sessionId: number, userId: number): Promise<void>;
-  /** Ends all the user's sessions, or all but one. */
-  endAll(userId: number, except?: number): Promise<void>;
+  endAll(userId: number): Promise<void>;
 }
 
 export interface SessionTokens {
@@ -111,8 +110,6 @@ export function sessionService(store: SessionStore, sign: AccessTokenSigner, clo
 
     end: ({ userId, sessionId }: AccessClaims) => store.end(sessionId, userId),
     endAll: (userId: number) => store.endAll(userId),
-    /** After a password change: every other device signs in again with the new password. */
-    endOthers: ({ userId, sessionId }: AccessClaims) => store.endAll(userId, sessionId),
   };
 }
 

@@ -76,6 +76,11 @@ const facts: Record<Provider, ProviderFacts> = {
 const algorithms = ['RS256'];
 /** Clocks on Lambda and at the providers drift a little; more would stretch a token's life for no gain. */
 const clockTolerance = 30;
+/**
+ * Clients exchange an ID token right after the provider issued it, while Kakao's live for hours: an older
+ * one is refused, so a token that leaked from a log or a device cannot be replayed for long.
+ */
+const maxTokenAge = '10m';
 /** A provider that does not answer in this time gets a 503 rather than holding the whole request hostage. */
 const jwksTimeout = 3000;
 
@@ -172,6 +177,7 @@ async function verifiedClaims(provider: Provider, idToken: string, clientIds: st
       audience: clientIds,
       requiredClaims: ['exp', 'iat', 'sub'],
       clockTolerance,
+      maxTokenAge,
     });
     return payload;
   } catch (error) {

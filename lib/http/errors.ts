@@ -24,13 +24,14 @@ const statusOf: Record<DomainError['kind'], number> = {
  * request id; its cause is logged, never sent (no stack, SQL, driver codes or hashes reach a client).
  */
 export function toErrorReply(error: unknown, requestId: string): ErrorReply {
-  if (error instanceof TooManyAttempts)
+  if (error instanceof DomainError)
     return {
-      statusCode: 429,
+      statusCode: statusOf[error.kind],
       errors: error.errors,
-      headers: { 'retry-after': String(error.retryAfterSeconds) },
+      ...(error instanceof TooManyAttempts && {
+        headers: { 'retry-after': String(error.retryAfterSeconds) },
+      }),
     };
-  if (error instanceof DomainError) return { statusCode: statusOf[error.kind], errors: error.errors };
   if (error instanceof HttpProblem) return { statusCode: error.statusCode, errors: error.errors };
   const parserError = fromJsonBodyParser(error);
   if (parserError) return parserError;

@@ -214,14 +214,16 @@ function errorHandler(): Middleware {
 
 function logFailure(request: RouteRequest, requestId: string): void {
   const error = request.error;
-  // Drizzle's own message repeats the SQL with its parameters (password hashes among them): log the
-  // driver's code and message instead, and the stack for where it came from.
   const driver = driverError(error);
+  // Drizzle's message for a failed query repeats the SQL with its parameters (password hashes among them):
+  // for those, the driver's code and message only. Anything else (a provider or secret store that is down)
+  // with its name, message and stack, and the code of its cause.
+  const failedQuery = typeof error === 'object' && error !== null && 'params' in error;
   log.error('request failed', {
     requestId,
     route: request.event.routeKey,
-    error: driver
-      ? { code: driver.code, message: driver.sqlMessage ?? driver.message }
-      : { name: error?.name, message: error?.message, stack: error?.stack },
+    error: failedQuery
+      ? { code: driver?.code, message: driver?.sqlMessage ?? driver?.message }
+      : { name: error?.name, message: error?.message, code: driver?.code, stack: error?.stack },
   });
 }

@@ -15,25 +15,35 @@ export interface UserRecord {
   passwordHash: string | null;
   bio: string | null;
   image: string | null;
+  /** Whether a sign-in provider has asserted the e-mail belongs to this account's holder. */
+  emailVerified: boolean;
 }
 
-export type UserFields = Partial<Omit<UserRecord, 'id'>>;
+export type NewUser = Pick<UserRecord, 'username' | 'email' | 'passwordHash'>;
+export type UserFields = Partial<Omit<UserRecord, 'id' | 'emailVerified'>>;
 
 export interface UserStore {
   findById(id: number): Promise<UserRecord | undefined>;
   findByEmail(email: string): Promise<UserRecord | undefined>;
   /** Throws Conflict('username' | 'email') when either is taken. */
-  insert(user: Omit<UserRecord, 'id' | 'bio' | 'image'>): Promise<number>;
-  /** Throws Conflict('username' | 'email') when either is taken by someone else. */
-  update(id: number, changes: UserFields): Promise<void>;
+  insert(user: NewUser): Promise<number>;
+  /**
+   * Throws Conflict('username' | 'email') when either is taken by someone else. A changed e-mail is no
+   * longer verified. With `endSessionsExcept`, ends the user's other sessions in the same transaction.
+   */
+  update(id: number, changes: UserFields, options?: { endSessionsExcept?: number }): Promise<void>;
   findByIdentity(identity: IdentityKey): Promise<UserRecord | undefined>;
-  /** A new account and its provider identity, together. Throws Conflict('username' | 'email' | 'identity'). */
-  insertWithIdentity(
-    user: Omit<UserRecord, 'id' | 'bio' | 'image'>,
-    identity: LinkedIdentity,
-  ): Promise<number>;
-  /** Throws Conflict('identity') when the identity is already linked. */
-  linkIdentity(userId: number, identity: LinkedIdentity): Promise<void>;
+  /**
+   * A new account and its provider identity, together; the e-mail counts as verified when the identity
+   * says so. Throws Conflict('username' | 'email' | 'identity').
+   */
+  insertWithIdentity(user: NewUser, identity: LinkedIdentity): Promise<number>;
+  /**
+   * Links a provider identity that verified the account's e-mail. With `claim` (the e-mail was never
+   * verified before), everything that did not prove it goes, in the same transaction: the password, the
+   * other identities and every session. Throws Conflict('identity') when the identity is already linked.
+   */
+  linkIdentity(userId: number, identity: LinkedIdentity, options: { claim: boolean }): Promise<void>;
 }
 
 export interface IdentityKey {
@@ -42,7 +52,8 @@ export interface IdentityKey {
 }
 
 export interface LinkedIdentity extends IdentityKey {
-  email: string | undefined;
+  email: string;
+  emailVerified: boolean;
 }
 
 /**
@@ -63,7 +74,7 @@ const view = (
   { token, refreshToken }: Pick<SessionTokens, 'token'> & Partial<SessionTokens>,
 ): AuthenticatedUser => ({ email, token, ...(refreshToken && { refreshToken }), username, bio, image });
 
-export type UserSessions = Pick<SessionService, 'open' | 'refresh' | 'accessToken' | 'endOthers'>;
+export type UserSessions = Pick<SessionService, 'open' | 'refresh' | 'accessToken'>;
 
 export function userService(store: UserStore, sessions: UserSessions, throttle: LoginThrottle) {
   async function existing(id: number): Promise<UserRecord> {
@@ -77,14 +88,14 @@ export function userService(store: UserStore, sessions: UserSessions, throttle: 
    * A new account for a provider identity, named after its profile: the plain name if free, else with a
    * random suffix (the unique index decides, so two sign-ins racing for a name cannot both get it).
    */
-  async function createFor(identity: SocialIdentity, email: string): Promise<UserRecord> {
+  async function createFor(identity: LinkedIdentity & { name?: string }): Promise<UserRecord> {
     const base = usernameFrom(identity);
     for (let attempt = 0; ; attempt++) {
       const username = attempt === 0 ? base : withSuffix(base);
       try {
-        const user = { username, email, passwordHash: null };
-        const id = await store.insertWithIdentity(user, { ...identity, email });
-        return { ...user, id, bio: null, image: null };
+        const user = { username, email: identity.email, passwordHash: null };
+        const id = await store.insertWithIdentity(user, identity);
+        return { ...user, id, bio: null, image: null, emailVerified: identity.emailVerified };
       } catch (error) {
         if (!(error instanceof Conflict && error.errors.username) || attempt === 4) throw error;
       }
@@ -94,20 +105,25 @@ export function userService(store: UserStore, sessions: UserSessions, throttle: 
   /**
    * Who a verified provider identity is: the account it was linked to; else the account with the same
    * e-mail, linked now, but only when the provider asserts the e-mail is verified (anyone can type an
-   * address into a provider profile); else a new account without a password. `created` says which.
+   * address into a provider profile or a registration form); else a new account without a password.
+   *
+   * Linking to an account whose e-mail was never verified also claims it: whoever registered it, or set its
+   * password, may not own the address (pre-account takeover), so the password, the other identities and
+   * every session go, and the provider's sign-in is the way in until a new password is set.
    */
-  async function accountFor(identity: SocialIdentity): Promise<{ user: UserRecord; created: boolean }> {
+  async function accountFor({
+    email,
+    ...identity
+  }: SocialIdentity): Promise<{ user: UserRecord; created: boolean }> {
     const known = await store.findByIdentity(identity);
     if (known) return { user: known, created: false };
-    const { email, emailVerified } = identity;
     if (!email) throw new Invalid({ email: ['must be shared by the provider'] });
+    const linked = { ...identity, email };
     const owner = await store.findByEmail(email);
-    if (owner && !emailVerified) throw new Conflict('email');
-    if (owner) {
-      await store.linkIdentity(owner.id, { ...identity, email });
-      return { user: owner, created: false };
-    }
-    return { user: await createFor(identity, email), created: true };
+    if (!owner) return { user: await createFor(linked), created: true };
+    if (!identity.emailVerified) throw new Conflict('email');
+    await store.linkIdentity(owner.id, linked, { claim: !owner.emailVerified });
+    return { user: { ...owner, emailVerified: true }, created: false };
   }
 
   return {
@@ -129,7 +145,8 @@ export function userService(store: UserStore, sessions: UserSessions, throttle: 
     async register({ username, email, password }: Registration): Promise<AuthenticatedUser> {
       const passwordHash = await hashPassword(password);
       const id = await store.insert({ username, email, passwordHash });
-      return view({ id, username, email, passwordHash, bio: null, image: null }, await sessions.open(id));
+      const user = { id, username, email, passwordHash, bio: null, image: null, emailVerified: false };
+      return view(user, await sessions.open(id));
     },
 
     /**
@@ -155,11 +172,14 @@ export function userService(store: UserStore, sessions: UserSessions, throttle: 
       return view(await existing(id), { token });
     },
 
-    /** A new password ends the user's other sessions: whoever knew the old one is signed out. */
+    /** A new password ends the user's other sessions (in the same transaction): whoever knew the old one is out. */
     async update(session: AccessClaims, { password, ...changes }: UserChanges): Promise<AuthenticatedUser> {
       const passwordHash = password === undefined ? undefined : await hashPassword(password);
-      await store.update(session.userId, { ...changes, ...(passwordHash && { passwordHash }) });
-      if (passwordHash) await sessions.endOthers(session);
+      await store.update(
+        session.userId,
+        { ...changes, ...(passwordHash && { passwordHash }) },
+        passwordHash ? { endSessionsExcept: session.sessionId } : {},
+      );
       return view(await existing(session.userId), { token: await sessions.accessToken(session) });
     },
   };

@@ -38,7 +38,8 @@ function person(provider: Provider, claims: Record<string, unknown> = {}) {
   return idp.signIdToken(provider, {
     sub: unique(`${provider}-`),
     email,
-    email_verified: provider === 'apple' ? 'true' : true,
+    // As each provider says it: Apple as a string, Google as a boolean, Kakao not at all.
+    email_verified: { apple: 'true', google: true, kakao: undefined }[provider],
     name: 'Jake Doe',
     ...claims,
   });
@@ -89,17 +90,72 @@ describe('POST /api/users/social', () => {
     expect(again.body.user.email).toBe(first.body.user.email);
   });
 
-  test('a verified e-mail links to the existing password account (200); the password still works', async () => {
+  test('a verified e-mail links to the existing account (200) and claims it: its password and sessions end', async () => {
     const jake = await registerUser();
 
     const response = await signIn('google', await person('google', { email: jake.email.toUpperCase() }));
 
     expect(response.status).toBe(200);
     expect(response.body.user.username).toBe(jake.username);
+    // Whoever registered the address may not own it: only the provider's proof counts from now on.
+    expect((await api.get('/api/user', { token: jake.token })).status).toBe(401);
     const login = await api.post('/api/users/login', {
       user: { email: jake.email, password: jake.password },
     });
+    expect(login.status).toBe(401);
+    expect((await api.get('/api/user', { token: response.body.user.token })).status).toBe(200);
+  });
+
+  test('pre-account takeover: an unverified e-mail account is claimed by the verified owner, the squatter is out', async () => {
+    const victimEmail = `${unique('victim')}@example.com`;
+    const squatterKakao = unique('kakao-');
+    const squatter = await signIn(
+      'kakao',
+      await person('kakao', { sub: squatterKakao, email: victimEmail, email_verified: undefined }),
+    );
+
+    const owner = await signIn('google', await person('google', { email: victimEmail }));
+    const squatterAgain = await signIn(
+      'kakao',
+      await person('kakao', { sub: squatterKakao, email: victimEmail, email_verified: undefined }),
+    );
+
+    expect([squatter.status, owner.status]).toEqual([201, 200]);
+    expect((await api.get('/api/user', { token: squatter.body.user.token })).status).toBe(401);
+    expect(
+      (await api.post('/api/users/refresh', { refreshToken: squatter.body.user.refreshToken })).status,
+    ).toBe(401);
+    expect(squatterAgain.status).toBe(409);
+    expect((await api.get('/api/user', { token: owner.body.user.token })).status).toBe(200);
+  });
+
+  test('a second verified provider links without claiming: the first stays, and a password set since still works', async () => {
+    const email = `${unique('both')}@example.com`;
+    const apple = await signIn('apple', await person('apple', { email }));
+    await api.put('/api/user', { user: { password: 'my-own-password' } }, { token: apple.body.user.token });
+
+    const google = await signIn('google', await person('google', { email }));
+
+    expect([apple.status, google.status]).toEqual([201, 200]);
+    expect((await api.get('/api/user', { token: apple.body.user.token })).status).toBe(200);
+    const login = await api.post('/api/users/login', { user: { email, password: 'my-own-password' } });
     expect(login.status).toBe(200);
+  });
+
+  test('changing the e-mail makes it unverified again: the next verified sign-in with it claims the account', async () => {
+    const email = `${unique('moved')}@example.com`;
+    const first = await signIn('google', await person('google'));
+    await api.put(
+      '/api/user',
+      { user: { email, password: 'a-password-123' } },
+      { token: first.body.user.token },
+    );
+
+    const other = await signIn('apple', await person('apple', { email }));
+
+    expect(other.status).toBe(200);
+    const login = await api.post('/api/users/login', { user: { email, password: 'a-password-123' } });
+    expect(login.status).toBe(401);
   });
 
   test('an unverified e-mail never links: 409, and nothing is written', async () => {

@@ -45,8 +45,7 @@ export class FakeSessionStore implements SessionStore {
     this.tokens = this.tokens.filter((token) => token.sessionId !== sessionId);
   }
 
-  async endAll(userId: number, except?: number) {
-    for (const [id, session] of this.sessions)
-      if (session.userId === userId && id !== except) await this.end(id, userId);
+  async endAll(userId: number) {
+    for (const [id, session] of this.sessions) if (session.userId === userId) await this.end(id, userId);
   }
 }

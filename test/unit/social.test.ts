@@ -99,7 +99,7 @@ describe('verifyIdToken accepts', () => {
 
   it('a token that expired less than the clock tolerance ago', async () => {
     // Arrange
-    const token = await idp.signIdToken('google', { iat: now() - 3600, exp: now() - 10 });
+    const token = await idp.signIdToken('google', { iat: now() - 300, exp: now() - 10 });
 
     // Act / Assert
     await expect(verifyIdToken('google', token, defaultNonce)).resolves.toMatchObject({ provider: 'google' });
@@ -241,6 +241,14 @@ describe('verifyIdToken rejects', () => {
         defaultNonce,
       ),
     );
+  });
+
+  it('a token issued more than 10 minutes ago, though not expired (Kakao tokens live for hours)', async () => {
+    // Arrange
+    const token = await idp.signIdToken('kakao', { iat: now() - 11 * 60, exp: now() + 3600 });
+
+    // Act / Assert
+    await expectInvalid(verifyIdToken('kakao', token, defaultNonce));
   });
 
   it.each(['exp', 'iat', 'sub'])('a token without %s', async (claim) => {

@@ -8,6 +8,7 @@ import {
   userService,
   type IdentityKey,
   type LinkedIdentity,
+  type NewUser,
   type UserFields,
   type UserRecord,
   type UserStore,
@@ -40,18 +41,22 @@ class FakeUserStore implements UserStore {
     }
   }
 
-  async insert(user: Omit<UserRecord, 'id' | 'bio' | 'image'>) {
+  async insert(user: NewUser) {
     this.assertFree(user);
     const id = this.nextId++;
-    this.users.set(id, { ...user, id, bio: null, image: null });
+    this.users.set(id, { ...user, id, bio: null, image: null, emailVerified: false });
     return id;
   }
 
-  async update(id: number, changes: UserFields) {
+  /** Sessions the store ended with an update (a password change), to check the service asks for it. */
+  endedSessions: { userId: number; except: number }[] = [];
+
+  async update(id: number, changes: UserFields, { endSessionsExcept }: { endSessionsExcept?: number } = {}) {
     this.updates.push({ id, changes });
     this.assertFree(changes, id);
     const user = this.users.get(id);
-    if (user) Object.assign(user, changes);
+    if (user) Object.assign(user, changes, changes.email === undefined ? {} : { emailVerified: false });
+    if (endSessionsExcept !== undefined) this.endedSessions.push({ userId: id, except: endSessionsExcept });
   }
 
   /** `provider:subject` → user id, as user_identities keys them. */
@@ -62,15 +67,24 @@ class FakeUserStore implements UserStore {
     return id === undefined ? undefined : this.findById(id);
   }
 
-  async insertWithIdentity(user: Omit<UserRecord, 'id' | 'bio' | 'image'>, identity: LinkedIdentity) {
+  async insertWithIdentity(user: NewUser, identity: LinkedIdentity) {
     if (this.identities.has(`${identity.provider}:${identity.subject}`)) throw new Conflict('identity');
     const id = await this.insert(user);
-    await this.linkIdentity(id, identity);
+    this.users.get(id)!.emailVerified = identity.emailVerified;
+    this.identities.set(`${identity.provider}:${identity.subject}`, id);
     return id;
   }
 
-  async linkIdentity(userId: number, { provider, subject }: LinkedIdentity) {
+  /** Accounts claimed by a link (password, other identities and sessions dropped). */
+  claimed: number[] = [];
+
+  async linkIdentity(userId: number, { provider, subject }: LinkedIdentity, { claim }: { claim: boolean }) {
     if (this.identities.has(`${provider}:${subject}`)) throw new Conflict('identity');
+    if (claim) {
+      this.claimed.push(userId);
+      Object.assign(this.users.get(userId)!, { passwordHash: null, emailVerified: true });
+      for (const [key, owner] of this.identities) if (owner === userId) this.identities.delete(key);
+    }
     this.identities.set(`${provider}:${subject}`, userId);
   }
 }
@@ -246,32 +260,30 @@ describe('userService.update', () => {
     await expect(service.login(jake.email, jake.password, address)).rejects.toBeInstanceOf(Unauthorized);
   });
 
-  it("ends the user's other sessions when the password changes, and keeps this one", async () => {
+  it("asks the store to end the user's other sessions with a password change, keeping this one", async () => {
     // Arrange
-    const { sessionStore, service } = setup();
-    await service.register(jake); // session 1, this device
-    await service.login(jake.email, jake.password, address); // session 2, another device
+    const { store, service } = setup();
+    await service.register(jake);
 
     // Act
     const user = await service.update(jakeSession, { password: 'a-brand-new-password' });
 
     // Assert
-    expect([...sessionStore.sessions.keys()]).toEqual([1]);
+    expect(store.endedSessions).toEqual([{ userId: 1, except: 1 }]);
     expect(await verifyAccessToken(user.token)).toEqual(jakeSession);
     expect(user).not.toHaveProperty('refreshToken');
   });
 
   it('keeps every session when the password does not change', async () => {
     // Arrange
-    const { sessionStore, service } = setup();
+    const { store, service } = setup();
     await service.register(jake);
-    await service.login(jake.email, jake.password, address);
 
     // Act
     await service.update(jakeSession, { bio: 'Still here' });
 
     // Assert
-    expect([...sessionStore.sessions.keys()]).toEqual([1, 2]);
+    expect(store.endedSessions).toEqual([]);
   });
 
   it('leaves the password hash alone when no password is given', async () => {
@@ -365,20 +377,37 @@ describe('userService.signInWith (a verified provider identity)', () => {
     expect(store.users.size).toBe(1);
   });
 
-  it('links to the password account with the same e-mail when the provider says it is verified', async () => {
-    // Arrange
+  it('links to the account with the same e-mail when the provider says it is verified, and claims it', async () => {
+    // Arrange: an account whose e-mail nobody has proven (anyone can register any address)
     const { store, service } = setup();
     await service.register(jake);
 
     // Act
     const { user, created } = await service.signInWith(google());
 
-    // Assert
+    // Assert: the provider proved the address; the password whoever registered set goes
     expect(created).toBe(false);
     expect(user.username).toBe('jake');
     expect(store.identities.get('google:1087')).toBe(1);
+    expect(store.claimed).toEqual([1]);
+    await expect(service.login(jake.email, jake.password, address)).rejects.toBeInstanceOf(Unauthorized);
+  });
+
+  it('links without claiming when a provider already verified the e-mail', async () => {
+    // Arrange: an account Apple created with a verified address, then a password its holder set
+    const { store, service } = setup();
+    await service.signInWith(google({ provider: 'apple', subject: 'a-1' }));
+    await service.update(jakeSession, { password: jake.password });
+
+    // Act
+    const { created } = await service.signInWith(google());
+
+    // Assert
+    expect(created).toBe(false);
+    expect(store.claimed).toEqual([]);
+    expect(store.identities.get('apple:a-1')).toBe(1);
     await expect(service.login(jake.email, jake.password, address)).resolves.toMatchObject({
-      username: 'jake',
+      username: 'jake.doe',
     });
   });
 
