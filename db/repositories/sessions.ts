@@ -1,7 +1,14 @@
 import { and, eq, isNull, lt } from 'drizzle-orm';
-import type { SessionStore } from '#lib/auth/sessions';
+import type { Replacement, SessionStore } from '#lib/auth/sessions';
 import type { Database, Executor } from '../client';
 import { refreshTokens, sessions } from '../schema';
+
+/** A session with its first refresh token; run it in a transaction. Returns the session id. */
+export async function insertSession(tx: Executor, userId: number, first: Replacement): Promise<number> {
+  const [session] = await tx.insert(sessions).values({ userId, expiresAt: first.expiresAt });
+  await tx.insert(refreshTokens).values({ sessionId: session.insertId, ...first });
+  return session.insertId;
+}
 
 /**
  * Sessions and their refresh tokens. `reads` answers isOpen: the primary, so a logout is seen by the very
@@ -13,11 +20,7 @@ export function sessionRepository(db: Database, reads: Executor): SessionStore {
       // Sessions nobody renewed in time can never be used again; signing in is a cheap moment to drop them.
       // Not inside the transaction below: its gap locks would make concurrent sign-ins deadlock.
       await db.delete(sessions).where(and(eq(sessions.userId, userId), lt(sessions.expiresAt, new Date())));
-      return db.transaction(async (tx) => {
-        const [session] = await tx.insert(sessions).values({ userId, expiresAt: first.expiresAt });
-        await tx.insert(refreshTokens).values({ sessionId: session.insertId, ...first });
-        return session.insertId;
-      });
+      return db.transaction((tx) => insertSession(tx, userId, first));
     },
 
     exchange: (tokenHash, decide, replacement, now) =>

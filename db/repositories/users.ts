@@ -3,6 +3,7 @@ import { Conflict } from '#lib/errors';
 import type { NewUser, UserStore } from '#lib/users/service';
 import type { Database, Executor } from '../client';
 import { duplicateKey } from '../errors';
+import { insertSession } from './sessions';
 import { sessions, userIdentities, users } from '../schema';
 
 const record = {
@@ -50,6 +51,17 @@ export function userRepository(db: Database): UserStore {
     async insert(user) {
       try {
         return await insertUser(db, user);
+      } catch (error) {
+        rethrowTaken(error);
+      }
+    },
+
+    async insertWithSession(user, first) {
+      try {
+        return await db.transaction(async (tx) => {
+          const userId = await insertUser(tx, user);
+          return { userId, sessionId: await insertSession(tx, userId, first) };
+        });
       } catch (error) {
         rethrowTaken(error);
       }

@@ -78,13 +78,24 @@ export function sessionService(store: SessionStore, sign: AccessTokenSigner, clo
     return { refreshToken, replacement: { tokenHash: hashRefreshToken(refreshToken), expiresAt } };
   }
 
+  /**
+   * A new session's tokens, stored by `save`: the session store, or a write that creates the user in the
+   * same transaction (registration) and so tells whose session it is.
+   */
+  async function openWith(
+    save: (first: Replacement) => Promise<AccessClaims>,
+  ): Promise<SessionTokens & { userId: number }> {
+    const { refreshToken, replacement } = newRefreshToken();
+    const claims = await save(replacement);
+    return { userId: claims.userId, token: await sign(claims), refreshToken };
+  }
+
   return {
     /** Signs a user in on a new session. */
-    async open(userId: number): Promise<SessionTokens> {
-      const { refreshToken, replacement } = newRefreshToken();
-      const sessionId = await store.open(userId, replacement);
-      return { token: await sign({ userId, sessionId }), refreshToken };
-    },
+    open: (userId: number) =>
+      openWith(async (first) => ({ userId, sessionId: await store.open(userId, first) })),
+
+    openWith,
 
     /** Exchanges a refresh token for a new pair; a reused one ends its session, then fails like any other. */
     async refresh(presented: string): Promise<SessionTokens & { userId: number }> {

@@ -1,5 +1,5 @@
 import { decoyHash, hashPassword, verifyPassword } from '#lib/auth/password';
-import type { SessionService, SessionTokens } from '#lib/auth/sessions';
+import type { Replacement, SessionService, SessionTokens } from '#lib/auth/sessions';
 import type { Provider, SocialIdentity } from '#lib/auth/social';
 import type { LoginThrottle } from '#lib/auth/throttle';
 import type { AccessClaims } from '#lib/auth/tokens';
@@ -27,6 +27,8 @@ export interface UserStore {
   findByEmail(email: string): Promise<UserRecord | undefined>;
   /** Throws Conflict('username' | 'email') when either is taken. */
   insert(user: NewUser): Promise<number>;
+  /** insert(), and the account's first session with `first` as its refresh token, in one transaction. */
+  insertWithSession(user: NewUser, first: Replacement): Promise<AccessClaims>;
   /**
    * Throws Conflict('username' | 'email') when either is taken by someone else. A changed e-mail is no
    * longer verified. With `endSessionsExcept`, ends the user's other sessions in the same transaction.
@@ -74,7 +76,7 @@ const view = (
   { token, refreshToken }: Pick<SessionTokens, 'token'> & Partial<SessionTokens>,
 ): AuthenticatedUser => ({ email, token, ...(refreshToken && { refreshToken }), username, bio, image });
 
-export type UserSessions = Pick<SessionService, 'open' | 'refresh' | 'accessToken'>;
+export type UserSessions = Pick<SessionService, 'open' | 'openWith' | 'refresh' | 'accessToken'>;
 
 export function userService(store: UserStore, sessions: UserSessions, throttle: LoginThrottle) {
   async function existing(id: number): Promise<UserRecord> {
@@ -142,11 +144,14 @@ export function userService(store: UserStore, sessions: UserSessions, throttle: 
       return { user: view(account.user, await sessions.open(account.user.id)), created: account.created };
     },
 
+    /** The account and its first session are written together: a failed registration leaves nothing behind. */
     async register({ username, email, password }: Registration): Promise<AuthenticatedUser> {
       const passwordHash = await hashPassword(password);
-      const id = await store.insert({ username, email, passwordHash });
-      const user = { id, username, email, passwordHash, bio: null, image: null, emailVerified: false };
-      return view(user, await sessions.open(id));
+      const newUser = { username, email, passwordHash };
+      const { userId, ...tokens } = await sessions.openWith((first) =>
+        store.insertWithSession(newUser, first),
+      );
+      return view({ ...newUser, id: userId, bio: null, image: null, emailVerified: false }, tokens);
     },
 
     /**

@@ -1,10 +1,11 @@
 import { decodeJwt, exportSPKI, generateKeyPair, SignJWT, type JWTPayload } from 'jose';
 import { createConnection } from 'mysql2/promise';
 import { createHash } from 'node:crypto';
-import { closeDatabase } from '#db/client';
+import { closeDatabase, database } from '#db/client';
+import { userRepository } from '#db/repositories/users';
 import { parseSigningKeys } from '#lib/config/secrets';
 import { api } from '../support/api';
-import { registerUser, type TestUser } from '../support/fixtures';
+import { registerUser, unique, type TestUser } from '../support/fixtures';
 import type { TestDatabase } from '../support/test-database';
 
 afterAll(closeDatabase);
@@ -309,5 +310,27 @@ describe('access tokens the API refuses (RFC 8725), all 401 token is invalid', (
     expect([asToken.status, asBearer.status]).toEqual([401, 401]);
     expect(asToken.body).toEqual(tokenInvalid);
     expect(asBearer.body).toEqual(tokenInvalid);
+  });
+});
+
+describe('registration writes the account and its first session together', () => {
+  test('when the session cannot be written, no account is left behind (a retry is not a 409)', async () => {
+    const users = userRepository(database());
+    const taken = await login(await registerUser());
+    const username = unique('atomic');
+    const newUser = { username, email: `${username}@example.com`, passwordHash: null };
+
+    // A refresh token hash that is already stored: the session's insert fails after the user's.
+    const attempt = users.insertWithSession(newUser, {
+      tokenHash: hashOf(taken.refreshToken),
+      expiresAt: new Date(Date.now() + 60_000),
+    });
+
+    await expect(attempt).rejects.toThrow();
+    expect(await users.findByEmail(newUser.email)).toBeUndefined();
+    const retry = await api.post('/api/users', {
+      user: { username, email: newUser.email, password: 'password123' },
+    });
+    expect(retry.status).toBe(201);
   });
 });

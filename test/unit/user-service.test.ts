@@ -1,5 +1,5 @@
 import { verifyPassword } from '#lib/auth/password';
-import { sessionService } from '#lib/auth/sessions';
+import { sessionService, type Replacement } from '#lib/auth/sessions';
 import type { SocialIdentity } from '#lib/auth/social';
 import { loginThrottle } from '#lib/auth/throttle';
 import { signAccessToken, verifyAccessToken } from '#lib/auth/tokens';
@@ -19,6 +19,8 @@ import { withUnitTestSigningKey } from '../support/unit-secrets';
 
 /** A UserStore over a map, with the unique username/e-mail rules of the real table. */
 class FakeUserStore implements UserStore {
+  constructor(private readonly sessionStore: FakeSessionStore) {}
+
   users = new Map<number, UserRecord>();
   updates: { id: number; changes: UserFields }[] = [];
   private nextId = 1;
@@ -46,6 +48,11 @@ class FakeUserStore implements UserStore {
     const id = this.nextId++;
     this.users.set(id, { ...user, id, bio: null, image: null, emailVerified: false });
     return id;
+  }
+
+  async insertWithSession(user: NewUser, first: Replacement) {
+    const userId = await this.insert(user);
+    return { userId, sessionId: await this.sessionStore.open(userId, first) };
   }
 
   /** Sessions the store ended with an update (a password change), to check the service asks for it. */
@@ -93,8 +100,8 @@ const jake = { username: 'jake', email: 'jake@jake.jake', password: 'jakejake-se
 withUnitTestSigningKey();
 
 function setup() {
-  const store = new FakeUserStore();
   const sessionStore = new FakeSessionStore();
+  const store = new FakeUserStore(sessionStore);
   const service = userService(
     store,
     sessionService(sessionStore, signAccessToken),
