@@ -83,8 +83,8 @@ export function userRepository(db: Database): UserStore {
       try {
         await db.transaction(async (tx) => {
           await tx.insert(userIdentities).values({ provider, subject, userId, email });
-          const now = new Date();
           if (!claim) return;
+          const now = new Date();
           await tx
             .update(users)
             .set({ passwordHash: null, emailVerifiedAt: now, updatedAt: now })

@@ -2,6 +2,12 @@ import { importJWK, type CryptoKey, type JWK } from 'jose';
 import { http, register, unique } from '../support/http';
 import { defaultNonce, signerFor } from '../support/identity-provider';
 
+/** Signs ID tokens with the key of the identity provider e2e-setup.ts started (the one the offline stage trusts). */
+async function identityProvider() {
+  const { jwk, kid } = JSON.parse(process.env.CONDUIT_E2E_IDP!) as { jwk: JWK; kid: string };
+  return signerFor((await importJWK(jwk, 'RS256')) as CryptoKey, kid);
+}
+
 describe('a session over HTTP (serverless offline)', () => {
   it('logs in, refreshes, and after logout neither token works on the very next request', async () => {
     // Arrange
@@ -32,8 +38,7 @@ describe('a session over HTTP (serverless offline)', () => {
 
   it('signs in with Google through the local identity provider, then again to the same account', async () => {
     // Arrange: an ID token from the provider e2e-setup.ts started (its JWKS is what the offline stage trusts)
-    const { jwk, kid } = JSON.parse(process.env.CONDUIT_E2E_IDP!) as { jwk: JWK; kid: string };
-    const sign = signerFor((await importJWK(jwk, 'RS256')) as CryptoKey, kid);
+    const sign = await identityProvider();
     const email = `${unique('sso')}@example.com`;
     const idToken = await sign('google', {
       sub: unique('g-'),
@@ -55,10 +60,8 @@ describe('a session over HTTP (serverless offline)', () => {
 
   it('refuses an ID token with the wrong nonce', async () => {
     // Arrange
-    const { jwk, kid } = JSON.parse(process.env.CONDUIT_E2E_IDP!) as { jwk: JWK; kid: string };
-    const idToken = await signerFor((await importJWK(jwk, 'RS256')) as CryptoKey, kid)('apple', {
-      sub: unique(),
-    });
+    const sign = await identityProvider();
+    const idToken = await sign('apple', { sub: unique() });
 
     // Act
     const response = await http.post('/api/users/social', {

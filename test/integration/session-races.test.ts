@@ -4,7 +4,7 @@ import { createPool, type Pool } from 'mysql2/promise';
 import { closeDatabase, connectionTargetOf, poolOptions } from '#db/client';
 import { sessionRepository } from '#db/repositories/sessions';
 import { urlFor } from '#db/users';
-import { serverOf } from '#db/local-server';
+import { databaseOf, serverOf } from '#db/local-server';
 import { sessionService, type SessionStore } from '#lib/auth/sessions';
 import { signAccessToken } from '#lib/auth/tokens';
 import { forgetSecrets, useSecrets } from '#lib/config/secrets';
@@ -21,7 +21,7 @@ let store: SessionStore;
 let userId: number;
 
 beforeAll(async () => {
-  const url = urlFor(serverOf(test_.adminUrl), new URL(test_.adminUrl).pathname.slice(1), test_.app);
+  const url = urlFor(serverOf(test_.adminUrl), databaseOf(test_.adminUrl), test_.app);
   pool = createPool({ ...poolOptions(connectionTargetOf(url)), connectionLimit: 20 });
   const db = drizzle({ client: pool });
   store = sessionRepository(db, db);

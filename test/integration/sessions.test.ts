@@ -1,16 +1,14 @@
 import { decodeJwt, exportSPKI, generateKeyPair, SignJWT, type JWTPayload } from 'jose';
-import { createConnection } from 'mysql2/promise';
 import { createHash } from 'node:crypto';
 import { closeDatabase, database } from '#db/client';
 import { userRepository } from '#db/repositories/users';
 import { parseSigningKeys } from '#lib/config/secrets';
 import { api } from '../support/api';
 import { registerUser, unique, type TestUser } from '../support/fixtures';
-import type { TestDatabase } from '../support/test-database';
+import { asAdmin } from '../support/test-database';
 
 afterAll(closeDatabase);
 
-const { adminUrl } = JSON.parse(process.env.CONDUIT_TEST_DATABASE!) as TestDatabase;
 const tokenInvalid = { errors: { token: ['is invalid'] } };
 const refreshInvalid = { errors: { refreshToken: ['is invalid'] } };
 
@@ -28,22 +26,11 @@ async function login({ email, password }: TestUser): Promise<Session> {
 const refresh = (refreshToken: unknown) => api.post('/api/users/refresh', { refreshToken });
 const currentUser = (token: string) => api.get('/api/user', { token });
 
-/** Runs SQL as the server's administrator: to age a token, or to count rows a request must leave alone. */
-async function admin<T>(sql: string, values: unknown[] = []): Promise<T> {
-  const connection = await createConnection({ uri: adminUrl, timezone: 'Z' });
-  try {
-    const [rows] = await connection.query(sql, values);
-    return rows as T;
-  } finally {
-    await connection.end();
-  }
-}
-
 const hashOf = (refreshToken: string) => createHash('sha256').update(refreshToken).digest('hex');
 
 /** Moves a rotated token's rotation `seconds` into the past, as if the clock had run on. */
 const rotatedSecondsAgo = (refreshToken: string, seconds: number) =>
-  admin('update refresh_tokens set rotated_at = now(3) - interval ? second where token_hash = ?', [
+  asAdmin('update refresh_tokens set rotated_at = now(3) - interval ? second where token_hash = ?', [
     seconds,
     hashOf(refreshToken),
   ]);
@@ -142,7 +129,7 @@ describe('sessions: login, register and refresh', () => {
 
   test('an expired refresh token is 401 and ends nothing', async () => {
     const session = await login(await registerUser());
-    await admin('update refresh_tokens set expires_at = now(3) - interval 1 second where token_hash = ?', [
+    await asAdmin('update refresh_tokens set expires_at = now(3) - interval 1 second where token_hash = ?', [
       hashOf(session.refreshToken),
     ]);
 
@@ -159,13 +146,13 @@ describe('sessions: login, register and refresh', () => {
     ['an empty token', { refreshToken: '  ' }, 422, { errors: { refreshToken: [expect.any(String)] } }],
     ['a number', { refreshToken: 42 }, 422, { errors: { refreshToken: [expect.any(String)] } }],
   ])('%s is refused and changes nothing', async (_case, body, status, errors) => {
-    const before = await admin<{ n: number }[]>('select count(*) as n from refresh_tokens');
+    const before = await asAdmin<{ n: number }[]>('select count(*) as n from refresh_tokens');
 
     const response = await api.post('/api/users/refresh', body);
 
     expect(response.status).toBe(status);
     expect(response.body).toEqual(errors);
-    expect(await admin('select count(*) as n from refresh_tokens')).toEqual(before);
+    expect(await asAdmin('select count(*) as n from refresh_tokens')).toEqual(before);
   });
 });
 
@@ -206,7 +193,7 @@ describe('ending sessions', () => {
     }
     expect((await currentUser(someoneElse.token)).status).toBe(200);
     expect(
-      await admin(
+      await asAdmin(
         'select count(*) as n from refresh_tokens r join sessions s on s.id = r.session_id join users u on u.id = s.user_id where u.username = ?',
         [user.username],
       ),

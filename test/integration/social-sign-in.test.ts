@@ -1,16 +1,14 @@
 import { exportSPKI } from 'jose';
-import { createConnection } from 'mysql2/promise';
 import { createHash } from 'node:crypto';
 import { closeDatabase } from '#db/client';
 import { resetSocialSettings, type Provider } from '#lib/auth/social';
 import { api } from '../support/api';
 import { registerUser, unique } from '../support/fixtures';
 import { defaultNonce, startIdentityProvider, type IdentityProvider } from '../support/identity-provider';
-import type { TestDatabase } from '../support/test-database';
+import { asAdmin } from '../support/test-database';
 
 // Google, Apple and Kakao are played by a local identity provider: real RS256 keys, a real JWKS over HTTP
 // on 127.0.0.1, tokens with each provider's real issuer. Nothing leaves the machine.
-const { adminUrl } = JSON.parse(process.env.CONDUIT_TEST_DATABASE!) as TestDatabase;
 const saved = { ...process.env };
 let idp: IdentityProvider;
 
@@ -46,15 +44,8 @@ function person(provider: Provider, claims: Record<string, unknown> = {}) {
 }
 
 async function rowCount(table: string): Promise<number> {
-  const connection = await createConnection({ uri: adminUrl });
-  try {
-    const [[row]] = (await connection.query(`select count(*) as n from ${table}`)) as unknown as [
-      { n: number }[],
-    ];
-    return row!.n;
-  } finally {
-    await connection.end();
-  }
+  const [row] = await asAdmin<{ n: number }[]>(`select count(*) as n from ${table}`);
+  return row!.n;
 }
 
 describe('POST /api/users/social', () => {

@@ -60,3 +60,18 @@ export async function dropTestDatabase({ adminUrl, app, migrator }: TestDatabase
   }
   await dropUsers(serverOf(adminUrl), [app.user, migrator.user]);
 }
+
+/**
+ * Runs SQL on the integration run's database as the server's administrator, for what a test arranges or
+ * checks behind the API's back (aging a token, counting rows a failed request must leave alone).
+ */
+export async function asAdmin<T>(sql: string, values: unknown[] = []): Promise<T> {
+  const { adminUrl } = JSON.parse(process.env.CONDUIT_TEST_DATABASE!) as TestDatabase;
+  const connection = await createConnection({ uri: adminUrl, timezone: 'Z' });
+  try {
+    const [rows] = await connection.query(sql, values);
+    return rows as T;
+  } finally {
+    await connection.end();
+  }
+}
