@@ -206,6 +206,15 @@ export function primaryReads(): Database {
   return primaryReader!;
 }
 
+/**
+ * Opens a connection to the primary, and to the replica when there is one, and runs `select 1` on each:
+ * what a warm-up proves before a new version takes traffic. Nothing is written, nothing is retried.
+ */
+export async function checkConnections(): Promise<void> {
+  database();
+  await Promise.all([primary, replica].map((endpoint) => endpoint?.current().query('select 1')));
+}
+
 /** The primary's live pool, for tests that observe it. */
 export function currentPool(): Pool | undefined {
   return primary?.live;

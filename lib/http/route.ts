@@ -4,9 +4,11 @@ import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import httpJsonBodyParser from '@middy/http-json-body-parser';
 import httpSecurityHeaders from '@middy/http-security-headers';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type * as z from 'zod/mini';
 import { driverError } from '#db/errors';
 import { inRequestScope } from '#db/request-scope';
+import { isWarmUp, maxHoldMs, type WarmUpEvent, type WarmUpReply } from '#lib/deploy/warm-up';
 import { Unauthorized } from '#lib/errors';
 import { log } from '#lib/log';
 import { toErrorReply } from './errors';
@@ -51,6 +53,19 @@ type RouteRequest = Request<Event, Result, Error, RouteContext>;
 type Middleware = MiddlewareObj<Event, Result, Error, RouteContext>;
 type MiddyStack = middy.MiddyfiedHandler<Event, Result, Error, RouteContext>;
 
+/** A route's Lambda handler: API Gateway's requests, and the pre-traffic hook's warm-ups. */
+export interface RouteHandler {
+  (event: Event, context: Context): Promise<Result>;
+  (event: WarmUpEvent, context: Context): Promise<WarmUpReply>;
+}
+
+interface StackExtras {
+  /** Adds the middlewares between body parsing and validation. */
+  extend: (stack: MiddyStack) => void;
+  /** What a warm-up proves before the version may take traffic (see warmUp). */
+  ready: () => Promise<void>;
+}
+
 /** API Gateway's payload limit is 10 MB; nothing in Conduit needs more than this. */
 export const maxBodyBytes = 1024 * 1024;
 
@@ -61,6 +76,7 @@ export const maxBodyBytes = 1024 * 1024;
  * authentication → validation of path, query and body → the handler; the error handler is used last, so it
  * is the first to see an error and every other middleware's onError still decorates its reply. Each
  * invocation runs in a request scope of its own (reads follow writes to the primary, see #db/client).
+ * A warm-up from the pre-traffic hook is recognised before all of that and never reaches the stack.
  */
 export function route<
   A extends AuthMode,
@@ -68,9 +84,20 @@ export function route<
   Q extends Schema = undefined,
   P extends Schema = undefined,
 >(options: RouteOptions<A, B, Q, P>, handler: (input: RouteInput<A, B, Q, P>) => Promise<Reply>) {
-  return stackFor(options, handler, (stack) => {
-    stack.use(secretsLoader());
-    if (options.auth !== 'none') stack.use(authentication(options.auth));
+  return stackFor(options, handler, {
+    extend: (stack) => {
+      stack.use(secretsLoader());
+      if (options.auth !== 'none') stack.use(authentication(options.auth));
+    },
+    // What the first request would do before its query: fetch the secrets, open the database connections.
+    ready: async () => {
+      const [{ loadSecretsNow }, { checkConnections }] = await Promise.all([
+        import('#lib/config/load-secrets'),
+        import('#db/client'),
+      ]);
+      await loadSecretsNow();
+      await checkConnections();
+    },
   });
 }
 
@@ -82,21 +109,21 @@ export function route<
 export function staticRoute(
   handler: (input: RouteInput<'none', undefined, undefined, undefined>) => Promise<Reply>,
 ) {
-  return stackFor({ auth: 'none' }, handler, () => {});
+  return stackFor({ auth: 'none' }, handler, { extend: () => {}, ready: async () => {} });
 }
 
 function stackFor<A extends AuthMode, B extends Schema, Q extends Schema, P extends Schema>(
   options: RouteOptions<A, B, Q, P>,
   handler: (input: RouteInput<A, B, Q, P>) => Promise<Reply>,
-  useSecretsAndAuthentication: (stack: MiddyStack) => void,
-) {
+  { extend, ready }: StackExtras,
+): RouteHandler {
   const stack = middy<Event, Result, Error, RouteContext>()
     .use(httpHeaderNormalizer())
     .use(httpCors({ origins: corsOrigins(), headers: 'authorization,content-type', maxAge: 600 }))
     .use(httpSecurityHeaders())
     .use(jsonReply());
   if (options.body) stack.use(bodySizeLimit()).use(httpJsonBodyParser());
-  useSecretsAndAuthentication(stack);
+  extend(stack);
   stack.use(validate(options)).use(errorHandler());
   const run = stack.handler(
     async (event, context) =>
@@ -106,7 +133,46 @@ function stackFor<A extends AuthMode, B extends Schema, Q extends Schema, P exte
         ...context.input,
       } as RouteInput<A, B, Q, P>) as Promise<Result>,
   );
-  return (event: Event, context: Context) => inRequestScope(() => run(event, context as RouteContext));
+  return (async (event: Event | WarmUpEvent, context: Context) => {
+    if (isWarmUp(event)) return warmUp(event, context, ready);
+    const result = await inRequestScope(() => run(event, context as RouteContext));
+    if ((result.statusCode ?? 200) >= 500) await countServerError(context);
+    return result;
+  }) as RouteHandler;
+}
+
+/**
+ * Answers the pre-traffic hook once this version is ready to serve: its bundle is loaded (it is running),
+ * and `ready` has fetched the secrets and checked the database, writing nothing. The reply waits out the
+ * hold, so warm-ups sent at once keep as many environments busy, and so initialised. A failure is thrown: the
+ * hook sees a function error and fails the deployment.
+ */
+async function warmUp(
+  event: WarmUpEvent,
+  context: Context,
+  ready: () => Promise<void>,
+): Promise<WarmUpReply> {
+  const started = Date.now();
+  try {
+    await ready();
+  } catch (error) {
+    log.error('warm-up failed', {
+      error: { name: (error as Error)?.name, message: (error as Error)?.message },
+    });
+    throw error;
+  }
+  const hold = Math.min(Math.max(Number(event.holdMs) || 0, 0), maxHoldMs) - (Date.now() - started);
+  if (hold > 0) await sleep(hold);
+  return { status: 'ready', function: context.functionName, version: context.functionVersion };
+}
+
+/** The 5xx count the deployment alarms watch (lib/http/metrics.ts); a failure to count never fails the reply. */
+async function countServerError(context: Context): Promise<void> {
+  try {
+    (await import('./metrics')).countServerError(context);
+  } catch (error) {
+    log.warn('could not count a 5xx reply', { error: (error as Error)?.message });
+  }
 }
 
 /**

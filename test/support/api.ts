@@ -24,10 +24,11 @@ function routes(): Route[] {
   const config = load(readFileSync(path.join(root, 'serverless.yml'), 'utf8')) as {
     functions: Record<
       string,
-      { handler: string; events: { httpApi: { method: string; path: string } | '*' }[] }
+      { handler: string; events?: { httpApi: { method: string; path: string } | '*' }[] }
     >;
   };
-  return Object.values(config.functions).flatMap(({ handler, events }) =>
+  // Deploy-time functions (the pre-traffic hook) have no events.
+  return Object.values(config.functions).flatMap(({ handler, events = [] }) =>
     events.map(({ httpApi }) => {
       const { method, path: routePath } = httpApi === '*' ? { method: '*', path: '/{proxy+}' } : httpApi;
       const names = [...routePath.matchAll(/\{(\w+)\+?\}/g)].map((match) => match[1]!);
@@ -105,6 +106,8 @@ export async function request(
   } as unknown as APIGatewayProxyEventV2;
   const context = {
     awsRequestId: randomUUID(),
+    functionName: `conduit-api-test-${path.basename(route.handlerPath)}`,
+    functionVersion: '$LATEST',
     getRemainingTimeInMillis: () => 10_000,
   } as unknown as Context;
   const { handler } = (await import(route.handlerPath)) as { handler: Handler };
