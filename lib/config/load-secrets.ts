@@ -49,7 +49,12 @@ export function loadSecrets(env = process.env): MiddlewareObj<unknown, unknown, 
   // Whole milliseconds: @middy/util refuses any other cache expiry.
   const fetch = ssm({
     AwsClient: prefix ? SSMClient : (EnvironmentParameterStore as unknown as typeof SSMClient),
-    fetchData: Object.fromEntries(names.map((name) => [name, `${prefix}/${secretParameters[name]}`])),
+    fetchData: {
+      ...Object.fromEntries(names.map((name) => [name, `${prefix}/${secretParameters[name]}`])),
+      // On AWS the app user's password is the Secrets Manager secret RDS Proxy authenticates with, read
+      // through SSM's /aws/reference/secretsmanager/… path (deploy/data-stack.yml).
+      ...(env.DB_PASSWORD_PARAMETER && { databasePassword: env.DB_PASSWORD_PARAMETER }),
+    },
     cacheKey: 'conduit-secrets',
     cacheExpiry: Number.isFinite(ttlSeconds) && ttlSeconds > 0 ? Math.ceil(ttlSeconds * 1000) : 300_000,
   });

@@ -45,7 +45,7 @@ export function useSecrets(raw: Record<SecretName, unknown>): Secrets {
   )
     return current.secrets;
   const parsed: Secrets = {
-    databasePassword: text(raw.databasePassword, 'databasePassword'),
+    databasePassword: text(passwordOf(raw.databasePassword), 'databasePassword'),
     signingKeys: parseSigningKeys(text(raw.signingKeys, 'signingKeys')),
   };
   current = { raw, secrets: parsed };
@@ -55,6 +55,14 @@ export function useSecrets(raw: Record<SecretName, unknown>): Secrets {
 /** Tests switch secret sources between cases; production never calls this. */
 export function forgetSecrets(): void {
   current = undefined;
+}
+
+/**
+ * A database secret from Secrets Manager is `{"username": …, "password": …}` (the format RDS Proxy reads),
+ * which @middy/ssm hands over parsed; an SSM parameter or a local variable is the password itself.
+ */
+function passwordOf(value: unknown): unknown {
+  return typeof value === 'object' && value !== null && 'password' in value ? value.password : value;
 }
 
 function text(value: unknown, name: SecretName): string {

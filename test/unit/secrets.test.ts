@@ -53,6 +53,32 @@ describe('secrets from SSM Parameter Store', () => {
     expect(loaded.signingKeys.map(({ kid }) => kid)).toEqual(['k1']);
   });
 
+  it("reads the database password from the Secrets Manager secret RDS Proxy uses, through SSM's reference path", async () => {
+    // Arrange: SSM answers a reference with the secret's JSON, under the name it was asked for
+    const reference = '/aws/reference/secretsmanager/conduit/test/db/app';
+    ssm.on(GetParametersCommand).resolves({
+      Parameters: [
+        {
+          Name: reference,
+          Type: 'SecureString',
+          Value: '{"username":"conduit_app","password":"pw-from-sm"}',
+        },
+        { Name: `${prefix}/jwt/signing-keys`, Type: 'SecureString', Value: keyA },
+      ],
+      InvalidParameters: [],
+    });
+
+    // Act
+    const loaded = await loadSecretsNow({ ...env, DB_PASSWORD_PARAMETER: reference });
+
+    // Assert
+    expect(ssm.commandCalls(GetParametersCommand)[0]!.args[0].input.Names).toEqual([
+      reference,
+      `${prefix}/jwt/signing-keys`,
+    ]);
+    expect(loaded.databasePassword).toBe('pw-from-sm');
+  });
+
   it('calls SSM once per container within the TTL, however many requests', async () => {
     // Arrange
     answer({ 'db/app-password': 'pw-1', 'jwt/signing-keys': keyA });
