@@ -6,8 +6,11 @@ import { databaseOf, resolveServer, serverOf, withDatabase } from './local-serve
 
 export const migrationsFolder = path.join(__dirname, 'migrations');
 
-/** Creates the database if needed (utf8mb4: MariaDB's default is latin1) and applies pending migrations. */
-export async function migrateDatabase(databaseUrl: string): Promise<void> {
+/**
+ * Creates the database if needed (utf8mb4: MariaDB's default is latin1) and applies pending migrations from
+ * `folder` (a Lambda bundle ships them beside itself, see functions/deploy/migrate.ts).
+ */
+export async function migrateDatabase(databaseUrl: string, folder = migrationsFolder): Promise<void> {
   const name = databaseOf(databaseUrl);
   const server = await createConnection({ uri: serverOf(databaseUrl) });
   try {
@@ -19,7 +22,7 @@ export async function migrateDatabase(databaseUrl: string): Promise<void> {
   }
   const connection = await createConnection({ uri: databaseUrl, multipleStatements: false });
   try {
-    await migrate(drizzle({ client: connection }), { migrationsFolder });
+    await migrate(drizzle({ client: connection }), { migrationsFolder: folder });
   } finally {
     await connection.end();
   }

@@ -1,0 +1,58 @@
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import path from 'node:path';
+import { migrateDatabase } from '#db/migrate';
+import { appPrivileges, migratorPrivileges, provisionUsers, urlFor, type Account } from '#db/users';
+
+/**
+ * Deploy-time function, inside the stage's VPC (the database is not reachable from anywhere else): applies
+ * the committed migrations as the migrator user, straight on the primary instance. With
+ * `{"provisionUsers": true}` it first creates or updates the two database users as RDS's master user, with
+ * the passwords kept in the stage's secrets (a stage's first setup; again after rotating a password).
+ * `npm run deploy:migrate` (deploy/migrate.sh) updates and invokes it before every deploy.
+ */
+interface MigrateEvent {
+  provisionUsers?: boolean;
+}
+
+const secretsManager = new SecretsManagerClient({});
+
+/** A database secret as Secrets Manager keeps it for RDS: `{"username": …, "password": …}`. */
+async function account(secretId: string): Promise<Account> {
+  const { SecretString } = await secretsManager.send(new GetSecretValueCommand({ SecretId: secretId }));
+  const { username, password } = JSON.parse(SecretString ?? '{}') as { username?: string; password?: string };
+  if (!username || typeof password !== 'string')
+    throw new Error(`secret ${secretId} lacks a username or a password`);
+  return { user: username, password };
+}
+
+function required(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set`);
+  return value;
+}
+
+export const handler = async (event: MigrateEvent | null) => {
+  const database = required('DB_NAME');
+  const tls = process.env.DB_TLS === 'rds' ? '?ssl=Amazon%20RDS' : '';
+  const server = `mysql://${required('DB_HOST')}:${process.env.DB_PORT || '3306'}`;
+  const [migrator, app] = await Promise.all([
+    account(required('DB_MIGRATOR_SECRET')),
+    account(required('DB_APP_SECRET')),
+  ]);
+  if (event?.provisionUsers) {
+    const admin = await account(required('DB_ADMIN_SECRET'));
+    await provisionUsers(`${urlFor(server, '', admin)}${tls}`, { database, app, migrator });
+  }
+  // The bundle's migrations sit in db/migrations beside it (serverless.yml: package.patterns).
+  await migrateDatabase(
+    `${urlFor(server, database, migrator)}${tls}`,
+    path.join(process.env.LAMBDA_TASK_ROOT ?? process.cwd(), 'db', 'migrations'),
+  );
+  return {
+    database,
+    migrated: true,
+    ...(event?.provisionUsers && {
+      users: { [migrator.user]: migratorPrivileges, [app.user]: appPrivileges },
+    }),
+  };
+};
