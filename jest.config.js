@@ -1,5 +1,6 @@
-// Three projects: unit (no I/O), integration (handlers against a real MySQL-family database) and
-// e2e (HTTP against `serverless offline`). Each database project gets its own throw-away database.
+// Four projects: unit (no I/O), integration (handlers against a real MySQL-family database), e2e (HTTP
+// against `serverless offline`) and deploy (the CloudFormation templates `serverless package` generates, the
+// data stack and the workflows, checked offline). Each database project gets its own throw-away database.
 const shared = {
   transform: { '^.+\\.(t|j)s$': ['@swc/jest', { jsc: { target: 'es2023' }, module: { type: 'commonjs' } }] },
   // Middy and jose ship ESM only; let SWC turn them into CommonJS for Jest.
@@ -11,6 +12,7 @@ const shared = {
     '^@middy/([^/]+)$': '<rootDir>/node_modules/@middy/$1/index.js',
   },
   testEnvironment: 'node',
+  setupFiles: ['<rootDir>/test/support/metrics-off.ts'],
 };
 
 /** @type {import('jest').Config} */
@@ -23,7 +25,7 @@ module.exports = {
       testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       globalTeardown: '<rootDir>/test/support/global-teardown.ts',
-      setupFiles: ['<rootDir>/test/support/env.ts'],
+      setupFiles: [...shared.setupFiles, '<rootDir>/test/support/env.ts'],
     },
     {
       ...shared,
@@ -31,7 +33,15 @@ module.exports = {
       testMatch: ['<rootDir>/test/e2e/**/*.test.ts'],
       globalSetup: '<rootDir>/test/support/e2e-setup.ts',
       globalTeardown: '<rootDir>/test/support/e2e-teardown.ts',
-      setupFiles: ['<rootDir>/test/support/env.ts'],
+      setupFiles: [...shared.setupFiles, '<rootDir>/test/support/env.ts'],
+      testTimeout: 30_000,
+    },
+    {
+      ...shared,
+      displayName: 'deploy',
+      testMatch: ['<rootDir>/test/deploy/**/*.test.ts'],
+      globalSetup: '<rootDir>/test/support/package-setup.ts',
+      globalTeardown: '<rootDir>/test/support/package-teardown.ts',
       testTimeout: 30_000,
     },
   ],

@@ -1,23 +1,20 @@
-import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { load } from 'js-yaml';
+import {
+  canaries,
+  deployedStages,
+  packagedFolder,
+  resourcesOfType,
+  root,
+  serverless,
+  template,
+} from '../support/packaging';
 
-// `serverless package` for the deployed stages, as CI or an operator runs it, on a machine with no AWS
-// credentials at all, with secrets in the deployer's environment: none of them may reach the template.
-const root = path.resolve(__dirname, '../..');
-const run = promisify(execFile);
-const canaries = {
-  DB_APP_PASSWORD: 'canary-app-password-7f3a',
-  DB_MIGRATOR_PASSWORD: 'canary-migrator-password-91c2',
-  JWT_SIGNING_KEYS: 'k1=canary-signing-key-0123456789abcdef0123',
-  DATABASE_URL: 'mysql://admin:canary-admin-password-5d4e@127.0.0.1:3306/conduit',
-};
-const declaredFunctions = Object.keys(
-  (load(readFileSync(path.join(root, 'serverless.yml'), 'utf8')) as { functions: object }).functions,
-).length;
+// What the packaged functions learn from their environment and may read: settings only, never a secret.
+const declared = (load(readFileSync(path.join(root, 'serverless.yml'), 'utf8')) as { functions: object })
+  .functions;
 const allowedEnvironment = [
   'SSM_PREFIX',
   'SECRETS_TTL_SECONDS',
@@ -26,120 +23,102 @@ const allowedEnvironment = [
   'DB_NAME',
   'DB_USER',
   'DB_READ_HOST',
+  'DB_PASSWORD_PARAMETER',
   'DB_TLS',
   'CORS_ORIGINS',
   'ACCESS_TOKEN_TTL',
   'JWT_ISSUER',
   'LOG_LEVEL',
 ];
-/** Social sign-in alone also learns the providers' client ids (public, per stage). */
-const socialEnvironment = ['GOOGLE_CLIENT_IDS', 'APPLE_CLIENT_IDS', 'KAKAO_CLIENT_IDS'];
+/**
+ * Social sign-in alone also learns the providers' client ids (public, per stage); the hook, how many to
+ * warm; the migrate function, the names of the database secrets it reads.
+ */
+const extraEnvironment: Record<string, string[]> = {
+  'functions/users/social.handler': ['GOOGLE_CLIENT_IDS', 'APPLE_CLIENT_IDS', 'KAKAO_CLIENT_IDS'],
+  'functions/deploy/pre-traffic.handler': ['WARM_ENVIRONMENTS'],
+  'functions/deploy/migrate.handler': ['DB_MIGRATOR_SECRET', 'DB_APP_SECRET', 'DB_ADMIN_SECRET'],
+};
 
-interface Template {
-  Resources: Record<string, { Type: string; Properties: Record<string, any> }>;
-}
-
-const folders: string[] = [];
-
-/** Runs the project's serverless CLI with no credentials, no AWS config, and the canaries set. */
-async function serverless(args: string[]): Promise<string> {
-  const env: NodeJS.ProcessEnv = {
-    PATH: [path.dirname(process.execPath), path.join(root, 'node_modules', '.bin'), process.env.PATH].join(
-      path.delimiter,
-    ),
-    HOME: mkdtempSync(path.join(tmpdir(), 'conduit-home-')),
-    AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/credentials',
-    AWS_CONFIG_FILE: '/nonexistent/config',
-    AWS_EC2_METADATA_DISABLED: 'true',
-    ESBUILD_WORK_FOLDER: path.join('.local', `esbuild-package-${process.pid}`),
-    ...canaries,
-  };
-  folders.push(env.HOME!, path.join(root, env.ESBUILD_WORK_FOLDER!));
-  const { stdout } = await run(path.join(root, 'node_modules', '.bin', 'serverless'), args, {
-    cwd: root,
-    env,
-    timeout: 120_000,
-  });
-  return stdout;
-}
-
-async function packaged(stage: string): Promise<{ raw: string; template: Template }> {
-  const out = mkdtempSync(path.join(tmpdir(), `conduit-package-${stage}-`));
-  folders.push(out);
-  await serverless(['package', '--stage', stage, '--package', out]);
-  const raw = readFileSync(path.join(out, 'cloudformation-template-update-stack.json'), 'utf8');
-  return { raw, template: JSON.parse(raw) };
-}
-
-const functionsOf = (template: Template) =>
-  Object.values(template.Resources).filter(({ Type }) => Type === 'AWS::Lambda::Function');
-
-let dev: { raw: string; template: Template };
-let prod: { raw: string; template: Template };
-
-beforeAll(async () => {
-  dev = await packaged('dev');
-  prod = await packaged('prod');
-}, 240_000);
-
-afterAll(() => folders.forEach((folder) => rmSync(folder, { recursive: true, force: true })));
+const functionsOf = (stage: (typeof deployedStages)[number]) =>
+  resourcesOfType(template(stage).template, 'AWS::Lambda::Function').map(([, resource]) => resource);
 
 test.each(Object.entries(canaries))('the templates hold no trace of %s', (_name, value) => {
-  for (const { raw } of [dev, prod]) {
+  for (const stage of deployedStages) {
+    const { raw } = template(stage);
     expect(raw).not.toContain(value);
     expect(raw).not.toContain(value.slice(0, 12));
   }
 });
 
 test("each function's environment carries only non-secret configuration", () => {
-  for (const { template } of [dev, prod]) {
-    const functions = functionsOf(template);
-    expect(functions.length).toBe(declaredFunctions);
+  for (const stage of deployedStages) {
+    const functions = functionsOf(stage);
+    expect(functions).toHaveLength(Object.keys(declared).length);
     for (const { Properties } of functions) {
-      const social = Properties.Handler === 'functions/users/social.handler';
       expect(Object.keys(Properties.Environment.Variables).sort()).toEqual(
-        [...allowedEnvironment, ...(social ? socialEnvironment : [])].sort(),
+        [...allowedEnvironment, ...(extraEnvironment[Properties.Handler] ?? [])].sort(),
       );
     }
   }
 });
 
-test('each stage reads its own SSM parameters, over TLS to RDS, and may read nothing else', () => {
-  for (const [stage, { template }] of [
-    ['dev', dev],
-    ['prod', prod],
-  ] as const) {
-    const [variables] = functionsOf(template).map(({ Properties }) => Properties.Environment.Variables);
-    expect(variables).toMatchObject({
+test("each stage's functions reach its own data stack: endpoints, subnets and security group from its exports", () => {
+  for (const stage of deployedStages) {
+    const listTags = functionsOf(stage).find(
+      ({ Properties }) => Properties.Handler === 'functions/tags/list.handler',
+    )!;
+    expect(listTags.Properties.Environment.Variables).toMatchObject({
       SSM_PREFIX: `/conduit/${stage}`,
+      DB_HOST: { 'Fn::ImportValue': `conduit-data-${stage}-ProxyEndpoint` },
+      DB_READ_HOST: { 'Fn::ImportValue': `conduit-data-${stage}-ReplicaEndpoint` },
+      DB_PASSWORD_PARAMETER: `/aws/reference/secretsmanager/conduit/${stage}/db/app`,
       DB_TLS: 'rds',
       JWT_ISSUER: `conduit-${stage}`,
     });
-    const policies = Object.values(template.Resources)
-      .filter(({ Type }) => Type === 'AWS::IAM::Role')
-      .flatMap(({ Properties }) =>
-        Properties.Policies.flatMap((policy: any) => policy.PolicyDocument.Statement),
-      );
-    const ssm = policies.filter((statement: any) => JSON.stringify(statement.Action).includes('ssm:'));
-    expect(ssm).toEqual([
-      {
-        Effect: 'Allow',
-        Action: ['ssm:GetParameters'],
-        Resource: {
-          'Fn::Sub': `arn:\${AWS::Partition}:ssm:\${AWS::Region}:\${AWS::AccountId}:parameter/conduit/${stage}/*`,
-        },
-      },
-    ]);
+    expect(listTags.Properties.VpcConfig).toEqual({
+      SecurityGroupIds: [{ 'Fn::ImportValue': `conduit-data-${stage}-FunctionSecurityGroupId` }],
+      SubnetIds: { 'Fn::Split': [',', { 'Fn::ImportValue': `conduit-data-${stage}-PrivateSubnetIds` }] },
+    });
+  }
+});
+
+test('the migrate function ships the committed migrations and reaches the primary instance, not the proxy', () => {
+  for (const stage of deployedStages) {
+    const migrate = functionsOf(stage).find(
+      ({ Properties }) => Properties.Handler === 'functions/deploy/migrate.handler',
+    )!;
+    expect(migrate.Properties.Environment.Variables).toMatchObject({
+      DB_HOST: { 'Fn::ImportValue': `conduit-data-${stage}-PrimaryEndpoint` },
+      DB_MIGRATOR_SECRET: `conduit/${stage}/db/migrator`,
+      DB_APP_SECRET: `conduit/${stage}/db/app`,
+      DB_ADMIN_SECRET: { 'Fn::ImportValue': `conduit-data-${stage}-MasterSecretArn` },
+    });
+    expect(migrate.Properties.VpcConfig).toBeDefined();
+    const entries = execFileSync('unzip', ['-Z1', path.join(packagedFolder(stage), 'migrate.zip')], {
+      encoding: 'utf8',
+    }).split('\n');
+    const journal = JSON.parse(readFileSync(path.join(root, 'db/migrations/meta/_journal.json'), 'utf8'));
+    expect(entries).toContain('db/migrations/meta/_journal.json');
+    for (const { tag } of journal.entries) expect(entries).toContain(`db/migrations/${tag}.sql`);
   }
 });
 
 test('prod takes the short access-token lifetime and the web app as its only CORS origin', () => {
-  const [variables] = functionsOf(prod.template).map(({ Properties }) => Properties.Environment.Variables);
-  expect(variables).toMatchObject({ ACCESS_TOKEN_TTL: '15m', CORS_ORIGINS: 'https://conduit.example.com' });
+  const listTags = functionsOf('prod').find(
+    ({ Properties }) => Properties.Handler === 'functions/tags/list.handler',
+  )!;
+  expect(listTags.Properties.Environment.Variables).toMatchObject({
+    ACCESS_TOKEN_TTL: '15m',
+    CORS_ORIGINS: 'https://conduit.example.com',
+  });
 });
 
 test('`serverless print --stage prod` resolves the whole configuration without credentials', async () => {
-  const printed = await serverless(['print', '--stage', 'prod']);
+  const printed = await serverless(
+    ['print', '--stage', 'prod'],
+    path.join('.local', `esbuild-print-${process.pid}`),
+  );
 
   expect(printed).toContain('SSM_PREFIX: /conduit/prod');
   for (const value of Object.values(canaries)) expect(printed).not.toContain(value);

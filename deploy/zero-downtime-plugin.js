@@ -1,0 +1,258 @@
+'use strict';
+
+/**
+ * Zero-downtime deploys for every function that serves an HTTP route (osls plugin, `custom.deployments`):
+ *
+ *  - a `live` alias on the function's new version, which API Gateway's integration and invoke permission
+ *    target instead of the unqualified function (so `$LATEST` never serves traffic), carrying the stage's
+ *    provisioned concurrency;
+ *  - a CodeDeploy deployment group per function that moves the alias (`strategy`: AllAtOnce in dev, a canary
+ *    in prod) only after the pre-traffic hook has warmed and checked the new version, and rolls back when
+ *    the hook fails or an alarm fires;
+ *  - the alarms that watch the new version during the shift: its 5xx replies (an embedded metric that
+ *    lib/http/metrics.ts writes, since route() turns failures into replies and Lambda's Errors stays at 0),
+ *    its errors (crashes, timeouts) and the alias's throttles.
+ *
+ * Why our own and not serverless-plugin-canary-deployments: its 0.8.0 grants API Gateway permission on the
+ * wrong alias once provisioned concurrency is set (its issue #94), and the fork that fixes it gives
+ * CodeDeploy AWSLambda_FullAccess, watches alarms for all functions as one, and has few users. What is needed
+ * here is small: rewrite two references per function and add four resources.
+ *
+ * It also finishes the per-function roles of serverless-iam-roles-per-function: network interface rights,
+ * inline, for functions in a VPC (instead of AWSLambdaVPCAccessExecutionRole, which also grants every log
+ * group), and no shared role that no function uses.
+ */
+class ZeroDowntimeDeploys {
+  constructor(serverless) {
+    this.serverless = serverless;
+    this.provider = serverless.getProvider('aws');
+    serverless.configSchemaHandler?.defineCustomProperties({
+      type: 'object',
+      properties: {
+        deployments: {
+          type: 'object',
+          properties: {
+            alias: { type: 'string', pattern: '^[a-zA-Z][a-zA-Z0-9-_]*$' },
+            strategy: { type: 'string', pattern: '^[A-Za-z0-9]+$' },
+            provisionedConcurrency: { anyOf: [{ type: 'integer' }, { type: 'string', pattern: '^\\d+$' }] },
+            preTrafficHook: { type: 'string' },
+          },
+          required: ['alias', 'strategy', 'preTrafficHook'],
+          additionalProperties: false,
+        },
+      },
+    });
+    this.hooks = {
+      // After every plugin and `resources:` have been merged, so the roles and the application exist.
+      'after:aws:package:finalize:mergeCustomProviderResources': () => this.compile(),
+    };
+  }
+
+  get resources() {
+    return this.serverless.service.provider.compiledCloudFormationTemplate.Resources;
+  }
+
+  compile() {
+    const settings = this.serverless.service.custom.deployments;
+    const naming = this.provider.naming;
+    const hook = naming.getLambdaLogicalId(settings.preTrafficHook);
+    for (const required of ['CodeDeployApplication', 'CodeDeployServiceRole', hook]) {
+      if (!this.resources[required])
+        throw new this.serverless.classes.Error(`zero-downtime deploys need the resource ${required}`);
+    }
+    for (const name of this.serverless.service.getAllFunctions()) {
+      const definition = this.serverless.service.getFunction(name);
+      if ((definition.events ?? []).length > 0) this.serveThroughAlias(name, definition, settings, hook);
+    }
+    this.finishRoles();
+  }
+
+  serveThroughAlias(name, definition, settings, hook) {
+    const naming = this.provider.naming;
+    const fn = naming.getLambdaLogicalId(name);
+    const base = naming.getNormalizedFunctionName(name);
+    const version = this.versionOf(fn);
+    const alias = `${base}Alias${pascal(settings.alias)}`;
+    const group = `${base}DeploymentGroup`;
+    const provisioned = Number(settings.provisionedConcurrency ?? 0);
+    const alarms = this.alarmsFor(name, base, fn, version, settings.alias);
+
+    this.resources[alias] = {
+      Type: 'AWS::Lambda::Alias',
+      Properties: {
+        FunctionName: { Ref: fn },
+        FunctionVersion: { 'Fn::GetAtt': [version, 'Version'] },
+        Name: settings.alias,
+        ...(provisioned > 0 && {
+          ProvisionedConcurrencyConfig: { ProvisionedConcurrentExecutions: provisioned },
+        }),
+      },
+      // A new version reaches the alias only through a CodeDeploy deployment of this group.
+      UpdatePolicy: {
+        CodeDeployLambdaAliasUpdate: {
+          ApplicationName: { Ref: 'CodeDeployApplication' },
+          DeploymentGroupName: { Ref: group },
+          BeforeAllowTrafficHook: { Ref: hook },
+        },
+      },
+    };
+    this.resources[group] = {
+      Type: 'AWS::CodeDeploy::DeploymentGroup',
+      Properties: {
+        ApplicationName: { Ref: 'CodeDeployApplication' },
+        ServiceRoleArn: { 'Fn::GetAtt': ['CodeDeployServiceRole', 'Arn'] },
+        DeploymentConfigName: `CodeDeployDefault.Lambda${settings.strategy}`,
+        DeploymentStyle: { DeploymentType: 'BLUE_GREEN', DeploymentOption: 'WITH_TRAFFIC_CONTROL' },
+        AlarmConfiguration: {
+          Enabled: true,
+          Alarms: Object.keys(alarms).map((id) => ({ Name: { Ref: id } })),
+        },
+        AutoRollbackConfiguration: {
+          Enabled: true,
+          Events: ['DEPLOYMENT_FAILURE', 'DEPLOYMENT_STOP_ON_ALARM', 'DEPLOYMENT_STOP_ON_REQUEST'],
+        },
+      },
+    };
+    Object.assign(this.resources, alarms);
+    this.retarget(fn, alias);
+  }
+
+  /** The AWS::Lambda::Version osls publishes for this deploy (its logical id changes with the code). */
+  versionOf(fn) {
+    const [id] =
+      Object.entries(this.resources).find(
+        ([, resource]) =>
+          resource.Type === 'AWS::Lambda::Version' && resource.Properties.FunctionName.Ref === fn,
+      ) ?? [];
+    if (!id)
+      throw new this.serverless.classes.Error(`${fn} has no published version: keep versionFunctions on`);
+    return id;
+  }
+
+  /** API Gateway integrations and invoke permissions name the alias, never the unqualified function. */
+  retarget(fn, alias) {
+    const names = (value) => JSON.stringify(value).includes(`"${fn}"`);
+    for (const resource of Object.values(this.resources)) {
+      if (resource.Type === 'AWS::ApiGatewayV2::Integration' && names(resource.Properties.IntegrationUri)) {
+        resource.Properties.IntegrationUri = { Ref: alias };
+      } else if (resource.Type === 'AWS::Lambda::Permission' && names(resource.Properties.FunctionName)) {
+        resource.Properties.FunctionName = { Ref: alias };
+        resource.DependsOn = [...new Set([...[resource.DependsOn ?? []].flat(), alias])];
+      }
+    }
+  }
+
+  /**
+   * Alarms on what the new version does while CodeDeploy shifts traffic to it (the deployment group reads
+   * them only during a deployment). Each is created with the version it watches, before the alias moves.
+   */
+  alarmsFor(name, base, fn, version, aliasName) {
+    const functionName = { Ref: fn };
+    const newVersion = { 'Fn::GetAtt': [version, 'Version'] };
+    const onAlias = { 'Fn::Join': [':', [{ Ref: fn }, aliasName]] };
+    const alarm = (suffix, description, metric, threshold) => ({
+      [`${base}${suffix}Alarm`]: {
+        Type: 'AWS::CloudWatch::Alarm',
+        Properties: {
+          AlarmDescription: `${name}: ${description} (rolls back a deployment in progress)`,
+          ...metric,
+          Statistic: 'Sum',
+          Period: 60,
+          EvaluationPeriods: 1,
+          Threshold: threshold,
+          ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+          // No requests, no data: that is not a failure.
+          TreatMissingData: 'notBreaching',
+        },
+      },
+    });
+    return {
+      // A few 5xx a minute (a 503 while the database fails over) should not undo a deploy; a broken one
+      // answers every request that way.
+      ...alarm(
+        'Http5xx',
+        'the new version answered 5xx',
+        {
+          Namespace: 'Conduit',
+          MetricName: 'Http5xx',
+          // Exactly the dimensions lib/http/metrics.ts writes (Powertools adds `service`).
+          Dimensions: [
+            { Name: 'service', Value: 'conduit-api' },
+            { Name: 'FunctionName', Value: functionName },
+            { Name: 'ExecutedVersion', Value: newVersion },
+          ],
+        },
+        3,
+      ),
+      // route() turns every failure into a reply, so an error here is a crash, a timeout or a failed init.
+      ...alarm(
+        'Errors',
+        'the new version failed to run',
+        {
+          Namespace: 'AWS/Lambda',
+          MetricName: 'Errors',
+          Dimensions: [
+            { Name: 'FunctionName', Value: functionName },
+            { Name: 'Resource', Value: onAlias },
+            { Name: 'ExecutedVersion', Value: newVersion },
+          ],
+        },
+        1,
+      ),
+      // A throttled request never ran, so it is counted for the alias, not reliably for a version.
+      ...alarm(
+        'Throttles',
+        'requests to the alias were throttled',
+        {
+          Namespace: 'AWS/Lambda',
+          MetricName: 'Throttles',
+          Dimensions: [
+            { Name: 'FunctionName', Value: functionName },
+            { Name: 'Resource', Value: onAlias },
+          ],
+        },
+        1,
+      ),
+    };
+  }
+
+  finishRoles() {
+    const naming = this.provider.naming;
+    for (const name of this.serverless.service.getAllFunctions()) {
+      const fn = this.resources[naming.getLambdaLogicalId(name)];
+      const roleId = fn.Properties.Role?.['Fn::GetAtt']?.[0];
+      const role = roleId && this.resources[roleId];
+      if (!role || role.Type !== 'AWS::IAM::Role') continue;
+      role.Properties.ManagedPolicyArns = (role.Properties.ManagedPolicyArns ?? []).filter(
+        (arn) => !JSON.stringify(arn).includes('AWSLambdaVPCAccessExecutionRole'),
+      );
+      if (role.Properties.ManagedPolicyArns.length === 0) delete role.Properties.ManagedPolicyArns;
+      if (fn.Properties.VpcConfig) {
+        role.Properties.Policies[0].PolicyDocument.Statement.push({
+          Effect: 'Allow',
+          // Lambda creates and removes the function's network interfaces with its role. AWS requires `*`:
+          // the Describe actions have no resource-level permissions, and the interfaces do not exist yet.
+          Action: [
+            'ec2:CreateNetworkInterface',
+            'ec2:DescribeNetworkInterfaces',
+            'ec2:DescribeSubnets',
+            'ec2:DeleteNetworkInterface',
+            'ec2:AssignPrivateIpAddresses',
+            'ec2:UnassignPrivateIpAddresses',
+          ],
+          Resource: '*',
+        });
+      }
+    }
+    // osls always compiles a shared role; with a role per function nothing assumes it.
+    const shared = naming.getRoleLogicalId();
+    const template = JSON.stringify({ ...this.resources, [shared]: undefined });
+    if (this.resources[shared] && !template.includes(`"${shared}"`)) delete this.resources[shared];
+  }
+}
+
+function pascal(text) {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+module.exports = ZeroDowntimeDeploys;

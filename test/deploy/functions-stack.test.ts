@@ -1,0 +1,322 @@
+import path from 'node:path';
+import {
+  loadTemplate,
+  referenceProblems,
+  schemaProblems,
+  type Template as CloudFormationTemplate,
+} from '../support/cloudformation';
+import {
+  deployedStages,
+  resourcesOfType,
+  root,
+  template,
+  type Resource,
+  type Stage,
+  type Template,
+} from '../support/packaging';
+
+// The functions' stack as `serverless package` generates it for each deployed stage: traffic reaches every
+// API function only through its CodeDeploy-managed `live` alias, each deployment is warmed and checked by
+// the pre-traffic hook and rolled back on failure or alarm, and every role holds only what its function uses.
+const hook = 'PreTrafficHookLambdaFunction';
+
+interface Stack {
+  stage: Stage;
+  template: Template;
+  resources: Template['Resources'];
+  /** Logical ids of the functions API Gateway routes to. */
+  serving: string[];
+}
+
+function stack(stage: Stage): Stack {
+  const parsed = template(stage).template;
+  const integrated = resourcesOfType(parsed, 'AWS::ApiGatewayV2::Integration').map(
+    ([, integration]) =>
+      parsed.Resources[integration.Properties.IntegrationUri.Ref]!.Properties.FunctionName.Ref,
+  );
+  return { stage, template: parsed, resources: parsed.Resources, serving: [...new Set<string>(integrated)] };
+}
+
+const stacks = deployedStages.map(stack);
+const each = test.each(stacks.map((s) => [s.stage, s] as const));
+
+const aliasOf = ({ resources }: Stack, fn: string): [string, Resource] => {
+  const found = Object.entries(resources).filter(
+    ([, r]) => r.Type === 'AWS::Lambda::Alias' && r.Properties.FunctionName.Ref === fn,
+  );
+  expect(found).toHaveLength(1);
+  return found[0]!;
+};
+
+const versionOf = ({ resources }: Stack, fn: string) =>
+  Object.entries(resources).find(
+    ([, r]) => r.Type === 'AWS::Lambda::Version' && r.Properties.FunctionName.Ref === fn,
+  )![0];
+
+const statementsOf = (role: Resource): any[] =>
+  role.Properties.Policies.flatMap((policy: any) => policy.PolicyDocument.Statement);
+
+each(
+  '%s: every API function is invoked only through its `live` alias, on the version just published',
+  (_, s) => {
+    const functions = resourcesOfType(s.template, 'AWS::Lambda::Function').map(([id]) => id);
+    // Every function but the deploy-time ones (the hook, migrations) serves a route.
+    expect(s.serving.sort()).toEqual(
+      functions.filter((id) => id !== hook && id !== 'MigrateLambdaFunction').sort(),
+    );
+    for (const fn of s.serving) {
+      const [, alias] = aliasOf(s, fn);
+      expect(alias.Properties).toMatchObject({
+        Name: 'live',
+        FunctionName: { Ref: fn },
+        FunctionVersion: { 'Fn::GetAtt': [versionOf(s, fn), 'Version'] },
+      });
+    }
+  },
+);
+
+each(
+  '%s: every integration and invoke permission targets a `live` alias, never the unqualified function',
+  (_, s) => {
+    const integrations = resourcesOfType(s.template, 'AWS::ApiGatewayV2::Integration');
+    const permissions = resourcesOfType(s.template, 'AWS::Lambda::Permission');
+    expect(integrations).toHaveLength(s.serving.length);
+    expect(permissions).toHaveLength(s.serving.length);
+    const liveAliases = resourcesOfType(s.template, 'AWS::Lambda::Alias')
+      .filter(([, alias]) => alias.Properties.Name === 'live')
+      .map(([id]) => id);
+    for (const [, integration] of integrations)
+      expect(liveAliases).toContain(integration.Properties.IntegrationUri.Ref);
+    for (const [, permission] of permissions) {
+      expect(liveAliases).toContain(permission.Properties.FunctionName.Ref);
+      expect(permission.Properties.Principal).toBe('apigateway.amazonaws.com');
+      // The permission exists only once the alias does.
+      expect(permission.DependsOn).toContain(permission.Properties.FunctionName.Ref);
+    }
+    // The integration and the permission of each route name the same alias.
+    const integrated = integrations.map(([, i]) => i.Properties.IntegrationUri.Ref).sort();
+    const permitted = permissions.map(([, p]) => p.Properties.FunctionName.Ref).sort();
+    expect(permitted).toEqual(integrated);
+  },
+);
+
+each(
+  '%s: CodeDeploy moves each alias, after the pre-traffic hook, and rolls back on failure and on alarm',
+  (_, s) => {
+    for (const fn of s.serving) {
+      const [, alias] = aliasOf(s, fn);
+      const update = alias.UpdatePolicy!.CodeDeployLambdaAliasUpdate;
+      expect(update).toEqual({
+        ApplicationName: { Ref: 'CodeDeployApplication' },
+        DeploymentGroupName: { Ref: expect.any(String) },
+        BeforeAllowTrafficHook: { Ref: hook },
+      });
+      const group = s.resources[update.DeploymentGroupName.Ref]!;
+      expect(group.Type).toBe('AWS::CodeDeploy::DeploymentGroup');
+      expect(group.Properties).toMatchObject({
+        ApplicationName: { Ref: 'CodeDeployApplication' },
+        ServiceRoleArn: { 'Fn::GetAtt': ['CodeDeployServiceRole', 'Arn'] },
+        DeploymentStyle: { DeploymentType: 'BLUE_GREEN', DeploymentOption: 'WITH_TRAFFIC_CONTROL' },
+        AutoRollbackConfiguration: { Enabled: true },
+        AlarmConfiguration: { Enabled: true },
+      });
+      expect(group.Properties.AutoRollbackConfiguration.Events).toEqual(
+        expect.arrayContaining(['DEPLOYMENT_FAILURE', 'DEPLOYMENT_STOP_ON_ALARM']),
+      );
+    }
+    const groups = resourcesOfType(s.template, 'AWS::CodeDeploy::DeploymentGroup');
+    expect(groups).toHaveLength(s.serving.length);
+  },
+);
+
+each(
+  "%s: each deployment group watches its own function's new version: 5xx replies, errors and throttles",
+  (_, s) => {
+    for (const fn of s.serving) {
+      const [, alias] = aliasOf(s, fn);
+      const group = s.resources[alias.UpdatePolicy!.CodeDeployLambdaAliasUpdate.DeploymentGroupName.Ref]!;
+      const alarms = group.Properties.AlarmConfiguration.Alarms.map(
+        ({ Name }: any) => s.resources[Name.Ref]!,
+      );
+      const byMetric = Object.fromEntries(
+        alarms.map((a: Resource) => [a.Properties.MetricName, a.Properties]),
+      );
+      expect(Object.keys(byMetric).sort()).toEqual(['Errors', 'Http5xx', 'Throttles']);
+      const newVersion = { 'Fn::GetAtt': [versionOf(s, fn), 'Version'] };
+      expect(byMetric.Http5xx).toMatchObject({
+        Namespace: 'Conduit',
+        Dimensions: [
+          { Name: 'service', Value: 'conduit-api' },
+          { Name: 'FunctionName', Value: { Ref: fn } },
+          { Name: 'ExecutedVersion', Value: newVersion },
+        ],
+      });
+      expect(byMetric.Errors).toMatchObject({
+        Namespace: 'AWS/Lambda',
+        Dimensions: expect.arrayContaining([
+          { Name: 'FunctionName', Value: { Ref: fn } },
+          { Name: 'ExecutedVersion', Value: newVersion },
+        ]),
+      });
+      expect(byMetric.Throttles.Dimensions).toContainEqual({ Name: 'FunctionName', Value: { Ref: fn } });
+      for (const alarm of alarms) {
+        expect(alarm.Type).toBe('AWS::CloudWatch::Alarm');
+        expect(alarm.Properties).toMatchObject({ Period: 60, TreatMissingData: 'notBreaching' });
+      }
+    }
+  },
+);
+
+test('dev moves all traffic at once; prod sends 10% for 5 minutes first', () => {
+  const strategies = (s: Stack) =>
+    new Set(
+      resourcesOfType(s.template, 'AWS::CodeDeploy::DeploymentGroup').map(
+        ([, g]) => g.Properties.DeploymentConfigName,
+      ),
+    );
+
+  expect(strategies(stacks[0]!)).toEqual(new Set(['CodeDeployDefault.LambdaAllAtOnce']));
+  expect(strategies(stacks[1]!)).toEqual(new Set(['CodeDeployDefault.LambdaCanary10Percent5Minutes']));
+});
+
+test('provisioned concurrency sits on the same `live` alias: none in dev, 1 per function in prod', () => {
+  const [dev, prod] = stacks as [Stack, Stack];
+  for (const [s, expected] of [
+    [dev, undefined],
+    [prod, { ProvisionedConcurrentExecutions: 1 }],
+  ] as const) {
+    const aliases = resourcesOfType(s.template, 'AWS::Lambda::Alias');
+    // No second alias (such as osls's `provisioned`) that API Gateway could be granted instead.
+    expect(aliases).toHaveLength(s.serving.length);
+    for (const [, alias] of aliases) expect(alias.Properties.ProvisionedConcurrencyConfig).toEqual(expected);
+  }
+});
+
+each(
+  '%s: the hook is a deploy-time function CodeDeploy may invoke, outside the VPC, warming N environments',
+  (_, s) => {
+    const { Properties } = s.resources[hook]!;
+    // AWSCodeDeployRoleForLambdaLimited invokes only functions whose name starts with CodeDeployHook_.
+    expect(Properties.FunctionName).toBe(`CodeDeployHook_conduit-api-${s.stage}-preTraffic`);
+    expect(Properties.VpcConfig).toBeUndefined();
+    expect(Properties.Environment.Variables.WARM_ENVIRONMENTS).toBe(s.stage === 'prod' ? '3' : '1');
+    expect(s.serving).not.toContain(hook);
+  },
+);
+
+each('%s: CodeDeploy acts with the limited AWS-managed policy, not full Lambda access', (_, s) => {
+  const role = s.resources.CodeDeployServiceRole!;
+  expect(role.Properties.ManagedPolicyArns).toEqual([
+    { 'Fn::Sub': 'arn:${AWS::Partition}:iam::aws:policy/service-role/AWSCodeDeployRoleForLambdaLimited' },
+  ]);
+  expect(role.Properties.Policies).toBeUndefined();
+  expect(role.Properties.AssumeRolePolicyDocument.Statement).toEqual([
+    { Effect: 'Allow', Principal: { Service: 'codedeploy.amazonaws.com' }, Action: 'sts:AssumeRole' },
+  ]);
+});
+
+each('%s: each function has a role of its own that lists only its own resources', (_, s) => {
+  const functions = resourcesOfType(s.template, 'AWS::Lambda::Function');
+  const roles = new Set(functions.map(([, fn]) => fn.Properties.Role['Fn::GetAtt'][0]));
+  expect(roles.size).toBe(functions.length);
+  // No shared role left behind, and no role that no function uses.
+  const allRoles = resourcesOfType(s.template, 'AWS::IAM::Role').map(([id]) => id);
+  expect(allRoles.sort()).toEqual([...roles, 'CodeDeployServiceRole'].sort());
+  const arn = (service: string, resource: string) => ({
+    'Fn::Sub': `arn:\${AWS::Partition}:${service}:\${AWS::Region}:\${AWS::AccountId}:${resource}`,
+  });
+
+  for (const [id, fn] of functions) {
+    const role = s.resources[fn.Properties.Role['Fn::GetAtt'][0]]!;
+    const statements = statementsOf(role);
+    expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+    for (const statement of statements) {
+      expect(statement.Effect).toBe('Allow');
+      expect([statement.Action].flat().some((action: string) => action.includes('*'))).toBe(false);
+      // A `*` resource only for the network interfaces Lambda manages in the VPC (see the plugin's comment).
+      if (JSON.stringify(statement.Resource).includes('"*"') || statement.Resource === '*')
+        expect([statement.Action].flat().every((action: string) => action.startsWith('ec2:'))).toBe(true);
+    }
+    expect(statements[0]).toEqual({
+      Effect: 'Allow',
+      Action: ['logs:CreateLogStream', 'logs:CreateLogGroup', 'logs:PutLogEvents'],
+      Resource: [arn('logs', `log-group:/aws/lambda/${fn.Properties.FunctionName}:*:*`)],
+    });
+    const network = statements.filter(({ Resource }) => Resource === '*');
+    expect(network).toHaveLength(fn.Properties.VpcConfig ? 1 : 0);
+
+    const actions = statements.flatMap(({ Action }) => [Action].flat());
+    if (id === hook) {
+      expect(statements.slice(1)).toEqual([
+        {
+          Effect: 'Allow',
+          Action: ['codedeploy:GetDeployment', 'codedeploy:PutLifecycleEventHookExecutionStatus'],
+          Resource: arn('codedeploy', `deploymentgroup:conduit-api-${s.stage}/*`),
+        },
+        {
+          Effect: 'Allow',
+          Action: ['codedeploy:GetApplicationRevision'],
+          Resource: arn('codedeploy', `application:conduit-api-${s.stage}`),
+        },
+        {
+          Effect: 'Allow',
+          Action: ['lambda:InvokeFunction'],
+          Resource: arn('lambda', `function:conduit-api-${s.stage}-*`),
+        },
+      ]);
+    } else if (fn.Properties.Handler === 'functions/deploy/migrate.handler') {
+      expect(statements.filter(({ Resource }) => Resource !== '*').slice(1)).toEqual([
+        {
+          Effect: 'Allow',
+          Action: ['secretsmanager:GetSecretValue'],
+          Resource: [
+            arn('secretsmanager', `secret:conduit/${s.stage}/db/migrator-??????`),
+            arn('secretsmanager', `secret:conduit/${s.stage}/db/app-??????`),
+            { 'Fn::ImportValue': `conduit-data-${s.stage}-MasterSecretArn` },
+          ],
+        },
+      ]);
+    } else if (fn.Properties.Handler === 'functions/routes/not-found.handler') {
+      expect(statements).toHaveLength(1);
+    } else {
+      expect(statements.filter(({ Action }) => Action.includes('ssm:GetParameters'))).toEqual([
+        {
+          Effect: 'Allow',
+          Action: ['ssm:GetParameters'],
+          Resource: [
+            arn('ssm', `parameter/conduit/${s.stage}/jwt/signing-keys`),
+            arn('ssm', `parameter/aws/reference/secretsmanager/conduit/${s.stage}/db/app`),
+          ],
+        },
+      ]);
+      expect(statements.filter(({ Action }) => Action.includes('secretsmanager:GetSecretValue'))).toEqual([
+        {
+          Effect: 'Allow',
+          Action: ['secretsmanager:GetSecretValue'],
+          Resource: arn('secretsmanager', `secret:conduit/${s.stage}/db/app-??????`),
+        },
+      ]);
+      expect(actions.filter((action) => !/^(logs|ssm|secretsmanager|ec2):/.test(action))).toEqual([]);
+    }
+  }
+});
+
+each('%s: every resource type and property exists in the CloudFormation resource schema', (_, s) => {
+  expect(schemaProblems(s.template as CloudFormationTemplate)).toEqual([]);
+  expect(referenceProblems(s.template as CloudFormationTemplate)).toEqual([]);
+});
+
+each('%s: every value imported from the data stack is one of its exports', (_, s) => {
+  const data = loadTemplate(path.join(root, 'deploy/data-stack.yml'));
+  const exported = Object.values(data.Outputs ?? {}).map((output) =>
+    (output.Export?.Name as { 'Fn::Sub': string })['Fn::Sub'].replace(
+      '${AWS::StackName}',
+      `conduit-data-${s.stage}`,
+    ),
+  );
+  const imported = [...JSON.stringify(s.template).matchAll(/"Fn::ImportValue":"([^"]+)"/g)].map(
+    ([, name]) => name!,
+  );
+  expect(imported.length).toBeGreaterThan(0);
+  expect([...new Set(imported)].filter((name) => !exported.includes(name))).toEqual([]);
+});
