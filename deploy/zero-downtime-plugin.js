@@ -150,12 +150,14 @@ class ZeroDowntimeDeploys {
     const functionName = { Ref: fn };
     const newVersion = { 'Fn::GetAtt': [version, 'Version'] };
     const onAlias = { 'Fn::Join': [':', [{ Ref: fn }, aliasName]] };
-    const alarm = (suffix, description, metric, threshold) => ({
-      [`${base}${suffix}Alarm`]: {
+    const alarm = (metric, namespace, dimensions, threshold, description) => ({
+      [`${base}${metric}Alarm`]: {
         Type: 'AWS::CloudWatch::Alarm',
         Properties: {
           AlarmDescription: `${name}: ${description} (rolls back a deployment in progress)`,
-          ...metric,
+          Namespace: namespace,
+          MetricName: metric,
+          Dimensions: Object.entries(dimensions).map(([Name, Value]) => ({ Name, Value })),
           Statistic: 'Sum',
           Period: 60,
           EvaluationPeriods: 1,
@@ -167,51 +169,31 @@ class ZeroDowntimeDeploys {
       },
     });
     return {
-      // A few 5xx a minute (a 503 while the database fails over) should not undo a deploy; a broken one
-      // answers every request that way.
+      // Exactly the dimensions lib/http/metrics.ts writes (Powertools adds `service`). A few 5xx a minute
+      // (a 503 while the database fails over) should not undo a deploy; a broken version answers every
+      // request that way.
       ...alarm(
         'Http5xx',
-        'the new version answered 5xx',
-        {
-          Namespace: 'Conduit',
-          MetricName: 'Http5xx',
-          // Exactly the dimensions lib/http/metrics.ts writes (Powertools adds `service`).
-          Dimensions: [
-            { Name: 'service', Value: 'conduit-api' },
-            { Name: 'FunctionName', Value: functionName },
-            { Name: 'ExecutedVersion', Value: newVersion },
-          ],
-        },
+        'Conduit',
+        { service: 'conduit-api', FunctionName: functionName, ExecutedVersion: newVersion },
         3,
+        'the new version answered 5xx',
       ),
       // route() turns every failure into a reply, so an error here is a crash, a timeout or a failed init.
       ...alarm(
         'Errors',
-        'the new version failed to run',
-        {
-          Namespace: 'AWS/Lambda',
-          MetricName: 'Errors',
-          Dimensions: [
-            { Name: 'FunctionName', Value: functionName },
-            { Name: 'Resource', Value: onAlias },
-            { Name: 'ExecutedVersion', Value: newVersion },
-          ],
-        },
+        'AWS/Lambda',
+        { FunctionName: functionName, Resource: onAlias, ExecutedVersion: newVersion },
         1,
+        'the new version failed to run',
       ),
       // A throttled request never ran, so it is counted for the alias, not reliably for a version.
       ...alarm(
         'Throttles',
-        'requests to the alias were throttled',
-        {
-          Namespace: 'AWS/Lambda',
-          MetricName: 'Throttles',
-          Dimensions: [
-            { Name: 'FunctionName', Value: functionName },
-            { Name: 'Resource', Value: onAlias },
-          ],
-        },
+        'AWS/Lambda',
+        { FunctionName: functionName, Resource: onAlias },
         1,
+        'requests to the alias were throttled',
       ),
     };
   }

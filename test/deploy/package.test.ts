@@ -43,6 +43,9 @@ const extraEnvironment: Record<string, string[]> = {
 const functionsOf = (stage: (typeof deployedStages)[number]) =>
   resourcesOfType(template(stage).template, 'AWS::Lambda::Function').map(([, resource]) => resource);
 
+const functionWith = (stage: (typeof deployedStages)[number], handler: string) =>
+  functionsOf(stage).find(({ Properties }) => Properties.Handler === handler)!;
+
 test.each(Object.entries(canaries))('the templates hold no trace of %s', (_name, value) => {
   for (const stage of deployedStages) {
     const { raw } = template(stage);
@@ -65,9 +68,7 @@ test("each function's environment carries only non-secret configuration", () => 
 
 test("each stage's functions reach its own data stack: endpoints, subnets and security group from its exports", () => {
   for (const stage of deployedStages) {
-    const listTags = functionsOf(stage).find(
-      ({ Properties }) => Properties.Handler === 'functions/tags/list.handler',
-    )!;
+    const listTags = functionWith(stage, 'functions/tags/list.handler');
     expect(listTags.Properties.Environment.Variables).toMatchObject({
       SSM_PREFIX: `/conduit/${stage}`,
       DB_HOST: { 'Fn::ImportValue': `conduit-data-${stage}-ProxyEndpoint` },
@@ -85,9 +86,7 @@ test("each stage's functions reach its own data stack: endpoints, subnets and se
 
 test('the migrate function ships the committed migrations and reaches the primary instance, not the proxy', () => {
   for (const stage of deployedStages) {
-    const migrate = functionsOf(stage).find(
-      ({ Properties }) => Properties.Handler === 'functions/deploy/migrate.handler',
-    )!;
+    const migrate = functionWith(stage, 'functions/deploy/migrate.handler');
     expect(migrate.Properties.Environment.Variables).toMatchObject({
       DB_HOST: { 'Fn::ImportValue': `conduit-data-${stage}-PrimaryEndpoint` },
       DB_MIGRATOR_SECRET: `conduit/${stage}/db/migrator`,
@@ -105,9 +104,7 @@ test('the migrate function ships the committed migrations and reaches the primar
 });
 
 test('prod takes the short access-token lifetime and the web app as its only CORS origin', () => {
-  const listTags = functionsOf('prod').find(
-    ({ Properties }) => Properties.Handler === 'functions/tags/list.handler',
-  )!;
+  const listTags = functionWith('prod', 'functions/tags/list.handler');
   expect(listTags.Properties.Environment.Variables).toMatchObject({
     ACCESS_TOKEN_TTL: '15m',
     CORS_ORIGINS: 'https://conduit.example.com',
