@@ -11,7 +11,7 @@
  *    the hook fails or an alarm fires;
  *  - the alarms that watch the new version during the shift: its 5xx replies (an embedded metric that
  *    lib/http/metrics.ts writes, since route() turns failures into replies and Lambda's Errors stays at 0),
- *    its errors (crashes, timeouts) and the alias's throttles.
+ *    its errors (crashes, timeouts) and its throttles.
  *
  * Why our own and not serverless-plugin-canary-deployments: its 0.8.0 grants API Gateway permission on the
  * wrong alias once provisioned concurrency is set (its issue #94), and the fork that fixes it gives
@@ -60,14 +60,15 @@ class ZeroDowntimeDeploys {
       if (!this.resources[required])
         throw new this.serverless.classes.Error(`zero-downtime deploys need the resource ${required}`);
     }
-    for (const name of this.serverless.service.getAllFunctions()) {
-      const definition = this.serverless.service.getFunction(name);
-      if ((definition.events ?? []).length > 0) this.serveThroughAlias(name, definition, settings, hook);
-    }
+    const serving = this.serverless.service
+      .getAllFunctions()
+      .filter((name) => (this.serverless.service.getFunction(name).events ?? []).length > 0);
+    for (const name of serving) this.serveThroughAlias(name, settings, hook);
+    this.letHookInvoke(hook, serving);
     this.finishRoles();
   }
 
-  serveThroughAlias(name, definition, settings, hook) {
+  serveThroughAlias(name, settings, hook) {
     const naming = this.provider.naming;
     const fn = naming.getLambdaLogicalId(name);
     const base = naming.getNormalizedFunctionName(name);
@@ -129,17 +130,39 @@ class ZeroDowntimeDeploys {
     return id;
   }
 
-  /** API Gateway integrations and invoke permissions name the alias, never the unqualified function. */
+  /**
+   * API Gateway integrations and invoke permissions name the alias, never the unqualified function. An
+   * integration waits for the alias's permission, so it never points at an alias API Gateway may not invoke.
+   */
   retarget(fn, alias) {
     const names = (value) => JSON.stringify(value).includes(`"${fn}"`);
-    for (const resource of Object.values(this.resources)) {
-      if (resource.Type === 'AWS::ApiGatewayV2::Integration' && names(resource.Properties.IntegrationUri)) {
-        resource.Properties.IntegrationUri = { Ref: alias };
-      } else if (resource.Type === 'AWS::Lambda::Permission' && names(resource.Properties.FunctionName)) {
-        resource.Properties.FunctionName = { Ref: alias };
-        resource.DependsOn = [...new Set([...[resource.DependsOn ?? []].flat(), alias])];
-      }
+    const of = (type, property) =>
+      Object.entries(this.resources).filter(
+        ([, resource]) => resource.Type === type && names(resource.Properties[property]),
+      );
+    const permissions = of('AWS::Lambda::Permission', 'FunctionName');
+    for (const [, permission] of permissions) {
+      permission.Properties.FunctionName = { Ref: alias };
+      permission.DependsOn = dependsOn(permission, [alias]);
     }
+    for (const [, integration] of of('AWS::ApiGatewayV2::Integration', 'IntegrationUri')) {
+      integration.Properties.IntegrationUri = { Ref: alias };
+      integration.DependsOn = dependsOn(
+        integration,
+        permissions.map(([id]) => id),
+      );
+    }
+  }
+
+  /** The hook may invoke the versions of the functions it checks, and nothing else. */
+  letHookInvoke(hook, serving) {
+    const naming = this.provider.naming;
+    const role = this.resources[this.resources[hook].Properties.Role['Fn::GetAtt'][0]];
+    role.Properties.Policies[0].PolicyDocument.Statement.push({
+      Effect: 'Allow',
+      Action: ['lambda:InvokeFunction'],
+      Resource: serving.map((name) => ({ 'Fn::Sub': `\${${naming.getLambdaLogicalId(name)}.Arn}:*` })),
+    });
   }
 
   /**
@@ -187,13 +210,13 @@ class ZeroDowntimeDeploys {
         1,
         'the new version failed to run',
       ),
-      // A throttled request never ran, so it is counted for the alias, not reliably for a version.
+      // Lambda publishes both by alias and executed version, as the deployment needs them.
       ...alarm(
         'Throttles',
         'AWS/Lambda',
-        { FunctionName: functionName, Resource: onAlias },
+        { FunctionName: functionName, Resource: onAlias, ExecutedVersion: newVersion },
         1,
-        'requests to the alias were throttled',
+        'requests to the new version were throttled',
       ),
     };
   }
@@ -231,6 +254,10 @@ class ZeroDowntimeDeploys {
     const template = JSON.stringify({ ...this.resources, [shared]: undefined });
     if (this.resources[shared] && !template.includes(`"${shared}"`)) delete this.resources[shared];
   }
+}
+
+function dependsOn(resource, ids) {
+  return [...new Set([...[resource.DependsOn ?? []].flat(), ...ids])];
 }
 
 function pascal(text) {

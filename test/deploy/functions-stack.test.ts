@@ -1,3 +1,4 @@
+import { loadAwsServiceSpecSync } from '@aws-cdk/aws-service-spec';
 import path from 'node:path';
 import {
   loadTemplate,
@@ -97,6 +98,13 @@ each(
     const integrated = integrations.map(([, i]) => i.Properties.IntegrationUri.Ref).sort();
     const permitted = permissions.map(([, p]) => p.Properties.FunctionName.Ref).sort();
     expect(permitted).toEqual(integrated);
+    // An integration is updated only once API Gateway may invoke the alias it names.
+    for (const [, integration] of integrations) {
+      const permission = permissions.find(
+        ([, p]) => p.Properties.FunctionName.Ref === integration.Properties.IntegrationUri.Ref,
+      )!;
+      expect(integration.DependsOn).toContain(permission[0]);
+    }
   },
 );
 
@@ -158,7 +166,13 @@ each(
           { Name: 'ExecutedVersion', Value: newVersion },
         ]),
       });
-      expect(byMetric.Throttles.Dimensions).toContainEqual({ Name: 'FunctionName', Value: { Ref: fn } });
+      expect(byMetric.Throttles).toMatchObject({
+        Namespace: 'AWS/Lambda',
+        Dimensions: expect.arrayContaining([
+          { Name: 'FunctionName', Value: { Ref: fn } },
+          { Name: 'ExecutedVersion', Value: newVersion },
+        ]),
+      });
       for (const alarm of alarms) {
         expect(alarm.Type).toBe('AWS::CloudWatch::Alarm');
         expect(alarm.Properties).toMatchObject({ Period: 60, TreatMissingData: 'notBreaching' });
@@ -233,16 +247,20 @@ each('%s: each function has a role of its own that lists only its own resources'
     for (const statement of statements) {
       expect(statement.Effect).toBe('Allow');
       expect([statement.Action].flat().some((action: string) => action.includes('*'))).toBe(false);
-      // A `*` resource only for the network interfaces Lambda manages in the VPC (see the plugin's comment).
-      if (JSON.stringify(statement.Resource).includes('"*"') || statement.Resource === '*')
-        expect([statement.Action].flat().every((action: string) => action.startsWith('ec2:'))).toBe(true);
+      // A `*` resource only where AWS requires it (the reasons are commented where each is granted): the
+      // network interfaces Lambda manages in the VPC, and the hook's report to CodeDeploy.
+      if (JSON.stringify(statement.Resource).includes('"*"'))
+        for (const action of [statement.Action].flat())
+          expect(
+            action.startsWith('ec2:') || action === 'codedeploy:PutLifecycleEventHookExecutionStatus',
+          ).toBe(true);
     }
     expect(statements[0]).toEqual({
       Effect: 'Allow',
       Action: ['logs:CreateLogStream', 'logs:CreateLogGroup', 'logs:PutLogEvents'],
       Resource: [arn('logs', `log-group:/aws/lambda/${fn.Properties.FunctionName}:*:*`)],
     });
-    const network = statements.filter(({ Resource }) => Resource === '*');
+    const network = statements.filter(({ Action }) => Action.includes('ec2:CreateNetworkInterface'));
     expect(network).toHaveLength(fn.Properties.VpcConfig ? 1 : 0);
 
     const actions = statements.flatMap(({ Action }) => [Action].flat());
@@ -250,7 +268,7 @@ each('%s: each function has a role of its own that lists only its own resources'
       expect(statements.slice(1)).toEqual([
         {
           Effect: 'Allow',
-          Action: ['codedeploy:GetDeployment', 'codedeploy:PutLifecycleEventHookExecutionStatus'],
+          Action: ['codedeploy:GetDeployment'],
           Resource: arn('codedeploy', `deploymentgroup:conduit-api-${s.stage}/*`),
         },
         {
@@ -258,12 +276,17 @@ each('%s: each function has a role of its own that lists only its own resources'
           Action: ['codedeploy:GetApplicationRevision'],
           Resource: arn('codedeploy', `application:conduit-api-${s.stage}`),
         },
+        { Effect: 'Allow', Action: ['codedeploy:PutLifecycleEventHookExecutionStatus'], Resource: '*' },
+        // The versions of the API functions it checks: not itself, not the migrate function.
         {
           Effect: 'Allow',
           Action: ['lambda:InvokeFunction'],
-          Resource: arn('lambda', `function:conduit-api-${s.stage}-*`),
+          Resource: expect.arrayContaining(
+            s.serving.map((serving) => ({ 'Fn::Sub': `\${${serving}.Arn}:*` })),
+          ),
         },
       ]);
+      expect(statements.at(-1).Resource).toHaveLength(s.serving.length);
     } else if (fn.Properties.Handler === 'functions/deploy/migrate.handler') {
       expect(statements.filter(({ Resource }) => Resource !== '*').slice(1)).toEqual([
         {
@@ -319,4 +342,30 @@ each('%s: every value imported from the data stack is one of its exports', (_, s
   );
   expect(imported.length).toBeGreaterThan(0);
   expect([...new Set(imported)].filter((name) => !exported.includes(name))).toEqual([]);
+});
+
+each('%s: every alarm on a Lambda metric uses a dimension set Lambda publishes it with', (_, s) => {
+  const db = loadAwsServiceSpecSync();
+  const published = (metric: string) =>
+    db
+      .all('metric')
+      .filter((m) => m.namespace === 'AWS/Lambda' && m.name === metric)
+      .flatMap((m) =>
+        db.follow('usesDimensionSet', m).map(({ entity }) =>
+          entity.dimensions
+            .map((d) => d.name)
+            .sort()
+            .join('+'),
+        ),
+      );
+  const alarms = resourcesOfType(s.template, 'AWS::CloudWatch::Alarm').filter(
+    ([, alarm]) => alarm.Properties.Namespace === 'AWS/Lambda',
+  );
+  expect(alarms.length).toBe(2 * s.serving.length);
+  for (const [, { Properties }] of alarms) {
+    const used = Properties.Dimensions.map(({ Name }: { Name: string }) => Name)
+      .sort()
+      .join('+');
+    expect(published(Properties.MetricName)).toContain(used);
+  }
 });
