@@ -20,7 +20,9 @@ while [ $# -gt 0 ]; do
 done
 [ -n "$stage" ] || { echo 'usage: npm run deploy:migrate -- --stage <stage> [--region <region>] [--users]' >&2; exit 2; }
 
-# `deploy function` changes only the function's code and configuration, never the API's aliases.
+# `deploy function` changes only the function's code, never the API's aliases. It leaves settings that come
+# from CloudFormation (the imported endpoints, the VPC) as the last full deploy set them: a release that
+# changes the migrate function's settings needs `npm run deploy` before its migrations.
 if ! npx serverless deploy function --function migrate "${args[@]}"; then
   echo "could not update conduit-api-$stage's migrate function: is the stage deployed? A new stage's first" >&2
   echo 'deploy comes before its first migration (README, Operations: "Bring up a stage").' >&2
