@@ -95,7 +95,8 @@ export function urlFor(serverUrl: string, database: string, { user, password }: 
   return url.toString();
 }
 
-function required(name: string): string {
+/** A variable scripts and deploy-time functions cannot do without. */
+export function required(name: string): string {
   const value = process.env[name];
   if (!value) throw new Error(`${name} is not set`);
   return value;

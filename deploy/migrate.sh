@@ -2,7 +2,7 @@
 # npm run deploy:migrate -- --stage <stage> [--region <region>] [--users]
 #
 # Applies the committed migrations to a deployed stage's database, before its functions are deployed
-# (expand/contract: the version still serving works on the migrated schema; see README "Migrations").
+# (expand/contract: the version still serving works on the migrated schema; see README, Operations: "Everyday deploys").
 # The database lives in private subnets, so the work runs in the stage's `migrate` function: its code is
 # updated to this checkout's (migrations included), then it is invoked and its reply printed. `--users`
 # also creates or updates the two database users first (a stage's first setup, a rotated password).

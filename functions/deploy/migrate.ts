@@ -1,7 +1,7 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import path from 'node:path';
 import { migrateDatabase } from '#db/migrate';
-import { appPrivileges, migratorPrivileges, provisionUsers, urlFor, type Account } from '#db/users';
+import { appPrivileges, migratorPrivileges, provisionUsers, required, urlFor, type Account } from '#db/users';
 
 /**
  * Deploy-time function, inside the stage's VPC (the database is not reachable from anywhere else): applies
@@ -23,12 +23,6 @@ async function account(secretId: string): Promise<Account> {
   if (!username || typeof password !== 'string')
     throw new Error(`secret ${secretId} lacks a username or a password`);
   return { user: username, password };
-}
-
-function required(name: string): string {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set`);
-  return value;
 }
 
 export const handler = async (event: MigrateEvent | null) => {
