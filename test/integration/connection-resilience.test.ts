@@ -1,31 +1,20 @@
 import { createConnection } from 'mysql2/promise';
 import { createServer, type Server, type Socket } from 'node:net';
-import { closeDatabase } from '#db/client';
-import { resetSettings } from '#lib/config/env';
 import { api } from '../support/api';
+import { databaseThroughProxy, pointDatabaseAt, type DatabaseProxy } from '../support/database-proxy';
 import { registerUser, type TestUser } from '../support/fixtures';
-import { startProxy, type TcpProxy } from '../support/tcp-proxy';
 import type { TestDatabase } from '../support/test-database';
 
 // The functions reach the database through a proxy this file controls (its own module registry, so other
 // files keep their direct pool): it can kill connections silently, or take the "server" away and back.
-const saved = { host: process.env.DB_HOST, port: process.env.DB_PORT };
 const admin = (JSON.parse(process.env.CONDUIT_TEST_DATABASE!) as TestDatabase).adminUrl;
-let proxy: TcpProxy & { close(): Promise<void> };
+let proxy: DatabaseProxy;
 let warnings: jest.SpyInstance;
 let errors: jest.SpyInstance;
 let jake: TestUser;
 
-async function pointAt(port: number): Promise<void> {
-  await closeDatabase();
-  process.env.DB_HOST = '127.0.0.1';
-  process.env.DB_PORT = String(port);
-  resetSettings();
-}
-
 beforeAll(async () => {
-  proxy = await startProxy({ host: saved.host!, port: Number(saved.port) });
-  await pointAt(proxy.port);
+  proxy = await databaseThroughProxy();
   jake = await registerUser();
 });
 
@@ -39,12 +28,7 @@ afterEach(() => {
   errors.mockRestore();
 });
 
-afterAll(async () => {
-  await closeDatabase();
-  await proxy.close();
-  Object.assign(process.env, { DB_HOST: saved.host, DB_PORT: saved.port });
-  resetSettings();
-});
+afterAll(() => proxy.restore());
 
 const retried = () => warnings.mock.calls.filter(([line]) => String(line).includes('connection lost')).length;
 
@@ -148,7 +132,7 @@ test('a database that accepts connections but never answers: 503 well inside the
   const held: Socket[] = [];
   const silent: Server = createServer((socket) => held.push(socket));
   await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
-  await pointAt((silent.address() as { port: number }).port);
+  await pointDatabaseAt((silent.address() as { port: number }).port);
   try {
     // Act
     const started = performance.now();
@@ -162,6 +146,6 @@ test('a database that accepts connections but never answers: 503 well inside the
   } finally {
     held.forEach((socket) => socket.destroy());
     await new Promise((resolve) => silent.close(resolve));
-    await pointAt(proxy.port);
+    await proxy.reconnect();
   }
 });

@@ -1,30 +1,27 @@
-import { closeDatabase, currentPool } from '#db/client';
 import { api, type ApiResponse } from '../support/api';
+import { databaseThroughProxy, type DatabaseProxy } from '../support/database-proxy';
 import { createArticle, registerUser, unique, type TestUser } from '../support/fixtures';
 
 // Setting up 50 articles and 50 comments takes a few seconds.
 jest.setTimeout(60_000);
 
-afterAll(closeDatabase);
+let wire: DatabaseProxy;
+
+beforeAll(async () => {
+  wire = await databaseThroughProxy();
+});
+
+afterAll(() => wire.restore());
 
 const many = 50;
 
-/**
- * SQL statements one request sends. Drizzle hands every statement outside a transaction to the pool's
- * `query`, so a spy on the live pool sees each one.
- */
+/** SQL statements one request sends, as they pass on the wire to the database. */
 async function queriesOf(
   request: () => Promise<ApiResponse>,
 ): Promise<{ queries: number; response: ApiResponse }> {
-  const pool = currentPool();
-  if (!pool) throw new Error('no pool yet: make a request before counting');
-  const spy = jest.spyOn(pool, 'query');
-  try {
-    const response = await request();
-    return { queries: spy.mock.calls.length, response };
-  } finally {
-    spy.mockRestore();
-  }
+  const before = wire.statements.length;
+  const response = await request();
+  return { queries: wire.statements.length - before, response };
 }
 
 async function follow(follower: TestUser, followee: TestUser): Promise<void> {
