@@ -6,11 +6,10 @@ import httpSecurityHeaders from '@middy/http-security-headers';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type * as z from 'zod/mini';
-import { driverError } from '#db/errors';
 import { inRequestScope } from '#db/request-scope';
 import { isWarmUp, maxHoldMs, type WarmUpEvent, type WarmUpReply } from '#lib/deploy/warm-up';
 import { Unauthorized } from '#lib/errors';
-import { log } from '#lib/log';
+import { describeError, log } from '#lib/log';
 import { toErrorReply } from './errors';
 import { HttpProblem } from './problems';
 import { jsonContentType, type Reply } from './responses';
@@ -156,9 +155,7 @@ async function warmUp(
   try {
     await ready();
   } catch (error) {
-    log.error('warm-up failed', {
-      error: { name: (error as Error)?.name, message: (error as Error)?.message },
-    });
+    log.error('warm-up failed', { error: describeError(error) });
     throw error;
   }
   const hold = Math.min(Math.max(Number(event.holdMs) || 0, 0), maxHoldMs) - (Date.now() - started);
@@ -279,17 +276,9 @@ function errorHandler(): Middleware {
 }
 
 function logFailure(request: RouteRequest, requestId: string): void {
-  const error = request.error;
-  const driver = driverError(error);
-  // Drizzle's message for a failed query repeats the SQL with its parameters (password hashes among them):
-  // for those, the driver's code and message only. Anything else (a provider or secret store that is down)
-  // with its name, message and stack, and the code of its cause.
-  const failedQuery = typeof error === 'object' && error !== null && 'params' in error;
   log.error('request failed', {
     requestId,
     route: request.event.routeKey,
-    error: failedQuery
-      ? { code: driver?.code, message: driver?.sqlMessage ?? driver?.message }
-      : { name: error?.name, message: error?.message, code: driver?.code, stack: error?.stack },
+    error: describeError(request.error),
   });
 }
