@@ -5,7 +5,7 @@ import { databaseSettings, type DatabaseSettings, type Endpoint } from '#lib/con
 import { ConfigError } from '#lib/config/errors';
 import { secrets } from '#lib/config/secrets';
 import { log } from '#lib/log';
-import { driverError } from './errors';
+import { DatabaseTimeout, driverError, isConnectionFailure, isConnectionLost } from './errors';
 import { markWrite, mayReadFromReplica } from './request-scope';
 
 export type Database = MySql2Database;
@@ -52,55 +52,181 @@ export function connectionTargetOf(url: string): ConnectionTarget {
 }
 
 /**
- * The errors of a connection that died while the container was frozen (the server, or a NAT between, closed
- * it): the statement never reached the server, so one retry on a fresh connection is safe.
+ * How long one statement may wait for its reply before the database counts as stalled (a partition, a failover
+ * in progress, a lock held too long). With the 3 s connect timeout, the slowest path a request can take to a
+ * 503 (a lost read, its retry connecting, then stalling) stays at half the 10 s function timeout.
  */
-const connectionLostCodes = new Set(['PROTOCOL_CONNECTION_LOST', 'ECONNRESET', 'EPIPE']);
-
-export function isConnectionLost(error: unknown): boolean {
-  return connectionLostCodes.has(driverError(error)?.code ?? '');
-}
-
-type Query = Pool['query'];
+export const statementDeadlineMs = 2_000;
 
 /**
- * The pool drizzle talks to, for one endpoint (primary or replica). It follows the current database
- * password (a rotated secret replaces the pool), and when a statement meets a connection lost while frozen
- * it replaces the whole pool (its other idle connections died the same way) and runs the statement once
- * more on a fresh connection.
+ * A connection that answered less than this long ago is trusted with a write as it is; an older one is pinged
+ * first, since a write is never sent twice. Within a request statements follow each other by milliseconds;
+ * between invocations a container may have been frozen for hours while the server or a NAT closed its sockets.
+ */
+export const trustedForMs = 1_000;
+
+/**
+ * Statements that change nothing, so that sending one again after its connection was lost cannot write
+ * twice: reads, and a transaction's `begin`. Anything else counts as a write.
+ */
+const repeatable = /^\s*(?:select|begin)\b/i;
+
+type Query = Pool['query'];
+type QueryArgs = Parameters<Query>;
+type Reply = Awaited<ReturnType<Query>>;
+/** The driver's own connection object, shared by every PoolConnection wrapper handed out for it. */
+type DriverConnection = PoolConnection['connection'];
+
+/** A pool and every connection it opened (kept so a stalled pool can be torn down at once). */
+interface LivePool {
+  pool: Pool;
+  connections: Set<DriverConnection>;
+}
+
+interface Borrowed {
+  from: LivePool;
+  connection: PoolConnection;
+}
+
+function statementOf([options]: QueryArgs): string {
+  return typeof options === 'string' ? options : (options as { sql: string }).sql;
+}
+
+/** `work`, or a timeout error (as mysql2 names it) once `statementDeadlineMs` passed with no reply. */
+function withinDeadline<T>(work: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new DatabaseTimeout(`no reply from the database within ${statementDeadlineMs} ms`)),
+      statementDeadlineMs,
+    );
+  });
+  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * The pool drizzle talks to, for one endpoint (primary or replica). Every statement runs on a connection
+ * borrowed for it, within `statementDeadlineMs`. A connection that fails or stalls takes its whole pool with
+ * it (the other idle connection died or hangs the same way): its connections are destroyed at once and the
+ * next statement opens a new pool. Nothing is ever sent twice unless it is `repeatable`: a lost read or
+ * `begin` is sent once more on a fresh connection; a write goes only to a connection that answered within
+ * `trustedForMs` or that has just answered a ping, and a write whose connection fails is reported, not
+ * resent (the server may have executed it). The pool also follows the current database password (a rotated
+ * secret replaces it).
  */
 class Connections {
-  private pool: Pool | undefined;
+  private live: LivePool | undefined;
   private password: string | undefined;
+  /** When each connection last answered: its handshake, a statement or a ping. */
+  private readonly lastReply = new WeakMap<DriverConnection, number>();
 
   constructor(private readonly target: () => Omit<ConnectionTarget, 'password'>) {}
 
-  current(): Pool {
+  private current(): LivePool {
     const { databasePassword } = secrets();
-    if (this.pool && this.password !== databasePassword) this.discard(this.pool);
-    if (!this.pool) {
-      this.pool = createPool(poolOptions({ ...this.target(), password: databasePassword }));
+    if (this.live && this.password !== databasePassword) this.retire();
+    if (!this.live) {
+      const pool = createPool(poolOptions({ ...this.target(), password: databasePassword }));
+      const live: LivePool = { pool, connections: new Set() };
+      pool.on('connection', (connection) => {
+        live.connections.add(connection);
+        this.lastReply.set(connection, Date.now());
+      });
+      this.live = live;
       this.password = databasePassword;
     }
-    return this.pool;
+    return this.live;
   }
 
-  /** Retires `pool` unless it was already replaced; its statements in flight finish before it closes. */
-  private discard(pool: Pool): void {
-    if (this.pool !== pool) return;
-    this.pool = undefined;
-    void pool.end().catch(() => {});
+  /** Retires the pool gracefully: statements in flight finish before it closes. */
+  private retire(): void {
+    const retiring = this.live;
+    this.live = undefined;
+    void retiring?.pool.end().catch(() => {});
   }
 
-  private async retryOnceIfLost<T>(run: (pool: Pool) => Promise<T>): Promise<T> {
-    const pool = this.current();
+  /** Tears down a pool whose connection failed or stalled, unless it was already replaced. */
+  private abandon(failed: LivePool): void {
+    if (this.live === failed) this.live = undefined;
+    for (const connection of failed.connections) connection.destroy();
+    failed.connections.clear();
+    void failed.pool.end().catch(() => {});
+  }
+
+  private async borrow(): Promise<Borrowed> {
+    const from = this.current();
+    return { from, connection: await from.pool.getConnection() };
+  }
+
+  /** Sends one statement or ping within the deadline; a connection failure abandons the pool. */
+  private async send<T>(borrowed: Borrowed, work: (connection: PoolConnection) => Promise<T>): Promise<T> {
     try {
-      return await run(pool);
+      const result = await withinDeadline(work(borrowed.connection));
+      this.lastReply.set(borrowed.connection.connection, Date.now());
+      return result;
     } catch (error) {
+      if (isConnectionFailure(error)) this.abandon(borrowed.from);
+      throw error;
+    }
+  }
+
+  /**
+   * A connection to send a write on: one that answered within `trustedForMs`, else one that answers a ping
+   * now. When the ping finds the connection lost, the write was never sent, so it goes to a new one.
+   */
+  private async trusted(): Promise<Borrowed> {
+    const borrowed = await this.borrow();
+    const answeredAt = this.lastReply.get(borrowed.connection.connection) ?? 0;
+    if (Date.now() - answeredAt < trustedForMs) return borrowed;
+    try {
+      await this.send(borrowed, (connection) => connection.ping());
+      return borrowed;
+    } catch (error) {
+      borrowed.connection.release();
       if (!isConnectionLost(error)) throw error;
-      log.warn('database connection lost; retrying once on a new one', { code: driverError(error)?.code });
-      this.discard(pool);
-      return run(this.current());
+      log.warn('database connection lost before a write; using a new one', {
+        code: driverError(error)?.code,
+      });
+      return this.borrow();
+    }
+  }
+
+  /**
+   * Runs a repeatable statement, once more on a new pool's connection if the first was lost. Returns the
+   * connection it ran on, still borrowed.
+   */
+  private async sendRepeatable(args: QueryArgs): Promise<[Reply, Borrowed]> {
+    for (let attempt = 1; ; attempt++) {
+      const borrowed = await this.borrow();
+      try {
+        return [await this.send(borrowed, (connection) => connection.query(...args)), borrowed];
+      } catch (error) {
+        // Safe on a connection the failure destroyed: the pool has already let go of it.
+        borrowed.connection.release();
+        if (attempt > 1 || !isConnectionLost(error)) throw error;
+        log.warn('database connection lost; sending the statement once more on a new one', {
+          code: driverError(error)?.code,
+        });
+      }
+    }
+  }
+
+  /** One statement outside a transaction. */
+  private async run(args: QueryArgs): Promise<Reply> {
+    if (repeatable.test(statementOf(args))) {
+      const [reply, borrowed] = await this.sendRepeatable(args);
+      borrowed.connection.release();
+      return reply;
+    }
+    return this.sendOnce(await this.trusted(), args);
+  }
+
+  /** Sends a statement on `borrowed`, never again, and gives the connection back. */
+  private async sendOnce(borrowed: Borrowed, args: QueryArgs): Promise<Reply> {
+    try {
+      return await this.send(borrowed, (connection) => connection.query(...args));
+    } finally {
+      borrowed.connection.release();
     }
   }
 
@@ -110,9 +236,9 @@ class Connections {
    */
   client(onStatement: () => void = () => {}) {
     return {
-      query: ((...args: Parameters<Query>) => {
+      query: ((...args: QueryArgs) => {
         onStatement();
-        return this.retryOnceIfLost((pool) => pool.query(...args));
+        return this.run(args);
       }) as Query,
       getConnection: () => {
         onStatement();
@@ -122,43 +248,50 @@ class Connections {
   }
 
   /**
-   * A connection for one transaction. Its first statement (`begin`) may meet a connection that died while
-   * frozen; nothing has run yet, so it is replayed once on a fresh one. Later statements are never retried.
+   * A connection for one transaction, as drizzle drives it: `begin`, its statements, then `commit` or
+   * `rollback`. The first statement (`begin`) is repeatable; nothing after it is ever resent. Once a statement
+   * meets a failed connection, the server discards the open transaction as it sees the socket close: the
+   * `rollback` drizzle sends then is answered here without the network, so the error the request reports is
+   * the connection failure itself, and any other statement fails with that same error.
    */
   private async transactionConnection() {
-    let source = this.current();
-    let connection: PoolConnection = await source.getConnection();
-    let first = true;
+    let borrowed: Borrowed | undefined;
+    let failure: unknown;
     return {
-      query: (async (...args: Parameters<Query>) => {
-        if (!first) return connection.query(...args);
-        first = false;
-        return this.retryOnceIfLost(async (pool) => {
-          if (source !== pool) {
-            source = pool;
-            connection = await pool.getConnection();
-          }
-          try {
-            return await connection.query(...args);
-          } catch (error) {
-            if (isConnectionLost(error)) connection.destroy();
-            throw error;
-          }
-        });
+      query: (async (...args: QueryArgs) => {
+        if (failure) {
+          if (/^\s*rollback\s*$/i.test(statementOf(args))) return [{ affectedRows: 0 }, undefined];
+          throw failure;
+        }
+        try {
+          if (borrowed) return await this.send(borrowed, (connection) => connection.query(...args));
+          const [reply, used] = await this.sendRepeatable(args);
+          borrowed = used;
+          return reply;
+        } catch (error) {
+          if (isConnectionFailure(error)) failure = error;
+          throw error;
+        }
       }) as Query,
-      release: () => connection.release(),
+      // Safe after a failure too: a destroyed connection has already left its pool.
+      release: () => borrowed?.connection.release(),
     };
   }
 
-  async close(): Promise<void> {
-    const closing = this.pool;
-    this.pool = undefined;
-    this.password = undefined;
-    await closing?.end();
+  /** Runs `select 1` without retry: what a warm-up proves. */
+  async check(): Promise<void> {
+    await this.sendOnce(await this.borrow(), [{ sql: 'select 1' }]);
   }
 
-  get live(): Pool | undefined {
-    return this.pool;
+  async close(): Promise<void> {
+    const closing = this.live;
+    this.live = undefined;
+    this.password = undefined;
+    await closing?.pool.end();
+  }
+
+  get pool(): Pool | undefined {
+    return this.live?.pool;
   }
 }
 
@@ -212,12 +345,12 @@ export function primaryReads(): Database {
  */
 export async function checkConnections(): Promise<void> {
   database();
-  await Promise.all([primary, replica].map((endpoint) => endpoint?.current().query('select 1')));
+  await Promise.all([primary, replica].map((endpoint) => endpoint?.check()));
 }
 
 /** The primary's live pool, for tests that observe it. */
 export function currentPool(): Pool | undefined {
-  return primary?.live;
+  return primary?.pool;
 }
 
 /** Closes the pools (scripts, tests); the next statement opens new ones with the settings then in force. */

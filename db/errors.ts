@@ -3,6 +3,17 @@ export interface DriverError {
   errno?: number;
   sqlMessage?: string;
   message?: string;
+  /** mysql2 marks the errors after which a connection cannot be used again (some carry no code). */
+  fatal?: boolean;
+}
+
+/** mysql2's own code for a query that timed out. */
+const timeoutCode = 'PROTOCOL_SEQUENCE_TIMEOUT';
+
+/** A statement or ping that got no reply within the deadline (db/client.ts); its connection is dropped. */
+export class DatabaseTimeout extends Error {
+  override readonly name = 'DatabaseTimeout';
+  readonly code = timeoutCode;
 }
 
 /** The MySQL driver error behind a failure, if any (drizzle wraps driver errors in its own, as `cause`). */
@@ -24,6 +35,23 @@ export function duplicateKey(error: unknown): string | undefined {
   return /for key '(?:[^'.]+\.)?([^'.]+)'$/.exec(cause.sqlMessage ?? '')?.[1];
 }
 
+/** The connection closed or reset under a statement: whether the server ran it is unknown. */
+const connectionLostCodes = new Set(['PROTOCOL_CONNECTION_LOST', 'ECONNRESET', 'EPIPE']);
+
+export function isConnectionLost(error: unknown): boolean {
+  return connectionLostCodes.has(driverError(error)?.code ?? '');
+}
+
+/** True when the connection a statement ran on cannot be used again: lost, stalled, or broken. */
+export function isConnectionFailure(error: unknown): boolean {
+  for (let current = error, depth = 0; current && depth < 5; depth++) {
+    const { code = '', fatal } = current as Partial<DriverError>;
+    if (fatal === true || connectionLostCodes.has(code) || code === timeoutCode) return true;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
 const unavailableCodes = new Set([
   'ECONNREFUSED',
   'ECONNRESET',
@@ -32,6 +60,7 @@ const unavailableCodes = new Set([
   'ENOTFOUND',
   'EHOSTUNREACH',
   'PROTOCOL_CONNECTION_LOST',
+  timeoutCode,
   'ER_CON_COUNT_ERROR',
   'ER_SERVER_SHUTDOWN',
   'ER_LOCK_WAIT_TIMEOUT',
@@ -41,6 +70,5 @@ const unavailableCodes = new Set([
 
 /** True when the database could not be reached or refused to work: the client should retry later. */
 export function isUnavailable(error: unknown): boolean {
-  const code = driverError(error)?.code;
-  return code !== undefined && unavailableCodes.has(code);
+  return unavailableCodes.has(driverError(error)?.code ?? '') || isConnectionFailure(error);
 }

@@ -1,4 +1,4 @@
-import { driverError, duplicateKey, isUnavailable } from '#db/errors';
+import { DatabaseTimeout, driverError, duplicateKey, isConnectionFailure, isUnavailable } from '#db/errors';
 import { MissingSecret, SecretsUnavailable } from '#lib/config/errors';
 import { Conflict, Forbidden, Invalid, NotFound, Unauthorized } from '#lib/errors';
 import { toErrorReply } from '#lib/http/errors';
@@ -55,6 +55,28 @@ describe('toErrorReply', () => {
     // Assert
     expect(reply.statusCode).toBe(503);
     expect(reply.headers).toHaveProperty('retry-after');
+  });
+
+  it('answers 503 for a statement that got no reply within the deadline', () => {
+    // Act
+    const reply = toErrorReply(wrapped(new DatabaseTimeout('no reply')), requestId);
+
+    // Assert
+    expect(reply.statusCode).toBe(503);
+    expect(reply.headers).toHaveProperty('retry-after');
+  });
+
+  it('answers 503 for a statement on a connection mysql2 already closed (its error has no code)', () => {
+    // Arrange: what mysql2 throws for a command sent after a fatal error
+    const closed = Object.assign(new Error("Can't add new command when connection is in closed state"), {
+      fatal: true,
+    });
+
+    // Act
+    const reply = toErrorReply(wrapped(closed), requestId);
+
+    // Assert
+    expect(reply.statusCode).toBe(503);
   });
 
   it('answers 503 with retry-after when the secret store cannot be read', () => {
@@ -239,5 +261,25 @@ describe('isUnavailable / driverError', () => {
 
     // Act / Assert
     expect(driverError(a)).toBeUndefined();
+  });
+});
+
+describe('isConnectionFailure', () => {
+  it.each([
+    ['a lost connection', wrapped(driverFailure('PROTOCOL_CONNECTION_LOST'))],
+    ['a reset', wrapped(driverFailure('ECONNRESET'))],
+    ['a statement past its deadline', wrapped(new DatabaseTimeout('no reply'))],
+    ['a fatal driver error', Object.assign(new Error('Packets out of order'), { fatal: true })],
+  ])('is true for %s: the connection cannot be used again', (_, error) => {
+    expect(isConnectionFailure(error)).toBe(true);
+  });
+
+  it.each([
+    ['a duplicate key', wrapped(driverFailure('ER_DUP_ENTRY'))],
+    ['a deadlock victim (the connection is fine)', wrapped(driverFailure('ER_LOCK_DEADLOCK'))],
+    ['a refused connection (no statement was sent)', driverFailure('ECONNREFUSED')],
+    ['no error', undefined],
+  ])('is false for %s', (_, error) => {
+    expect(isConnectionFailure(error)).toBe(false);
   });
 });
