@@ -23,14 +23,41 @@ export default async function setup(): Promise<void> {
   process.env.CONDUIT_E2E_DATABASE = JSON.stringify(database);
   const idp = (e2eIdentityProvider.current = await startIdentityProvider());
   process.env.CONDUIT_E2E_IDP = JSON.stringify({ jwk: await exportJWK(idp.privateKey), kid: idp.kid });
+  try {
+    const offline = await startOffline('e2e', { ...functionEnvironmentOf(database), ...idp.environment() });
+    process.env.CONDUIT_E2E_PID = String(offline.pid);
+    process.env.CONDUIT_E2E_WORK_FOLDER = offline.workFolder;
+    process.env.CONDUIT_E2E_URL = offline.url;
+  } catch (error) {
+    await idp.stop();
+    await dropTestDatabase(database);
+    throw error;
+  }
+}
+
+/** The signing key every `serverless offline` of the e2e run shares, so a token from one works on another. */
+const signingKeys = 'e2e-1=e2e-signing-key-that-is-at-least-32-characters';
+
+export interface Offline {
+  url: string;
+  pid: number;
+  /** Its build folder, removed by `stop()` (or by e2e-teardown.ts for the shared one). */
+  workFolder: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts `serverless offline --stage local` on free ports with `environment` added to this process's, and
+ * waits until it serves. Its handler errors are logged to `.local/<label>-serverless.log`.
+ */
+export async function startOffline(label: string, environment: Record<string, string>): Promise<Offline> {
   const [port, lambdaPort] = await freePorts(2);
   // Its own build folder (so a concurrent `serverless package` or dev server cannot delete or rebuild it)
   // and no file watcher (an edit during the run must not swap handlers under the tests).
-  const workFolder = path.join('.local', `esbuild-e2e-${port}`);
+  const workFolder = path.join('.local', `esbuild-${label}-${port}`);
   // Kept after the run: handler errors (500s) are logged here.
-  const logFile = path.join(root, '.local', 'e2e-serverless.log');
+  const logFile = path.join(root, '.local', `${label}-serverless.log`);
   mkdirSync(path.dirname(logFile), { recursive: true });
-  process.env.CONDUIT_E2E_WORK_FOLDER = path.join(root, workFolder);
 
   const log = openSync(logFile, 'w');
   const child = spawn(path.join(bin, 'serverless'), ['offline', '--stage', 'local'], {
@@ -42,9 +69,8 @@ export default async function setup(): Promise<void> {
       ...process.env,
       // Node 24 (the project's) first: the serverless script starts with `#!/usr/bin/env node`.
       PATH: [path.dirname(process.execPath), bin, process.env.PATH].join(path.delimiter),
-      ...functionEnvironmentOf(database),
-      ...idp.environment(),
-      JWT_SIGNING_KEYS: 'e2e-1=e2e-signing-key-that-is-at-least-32-characters',
+      JWT_SIGNING_KEYS: signingKeys,
+      ...environment,
       PORT: String(port),
       LAMBDA_PORT: String(lambdaPort),
       ESBUILD_WORK_FOLDER: workFolder,
@@ -52,19 +78,24 @@ export default async function setup(): Promise<void> {
     },
   });
   closeSync(log);
-  process.env.CONDUIT_E2E_PID = String(child.pid);
 
   const url = `http://localhost:${port}`;
+  const offline: Offline = {
+    url,
+    pid: child.pid!,
+    workFolder: path.join(root, workFolder),
+    async stop() {
+      await stopAndWait(child.pid);
+      rmSync(offline.workFolder, { recursive: true, force: true });
+    },
+  };
   try {
     await waitUntilServing(url, child, logFile);
   } catch (error) {
-    stopGroup(child.pid);
-    await idp.stop();
-    await dropTestDatabase(database);
-    rmSync(path.join(root, workFolder), { recursive: true, force: true });
+    await offline.stop();
     throw error;
   }
-  process.env.CONDUIT_E2E_URL = url;
+  return offline;
 }
 
 async function waitUntilServing(url: string, child: ChildProcess, logFile: string): Promise<void> {
@@ -101,13 +132,31 @@ function withLog(error: unknown, logFile: string): Error {
   );
 }
 
-export function stopGroup(pid: number | undefined, signal: NodeJS.Signals = 'SIGTERM'): void {
-  if (!pid) return;
+function stopGroup(pid: number, signal: NodeJS.Signals): void {
   try {
     process.kill(-pid, signal);
   } catch {
     // Already gone.
   }
+}
+
+/** Stops the process group `pid` leads, killing it if it is still there after 5 s. */
+export async function stopAndWait(pid: number | undefined): Promise<void> {
+  if (!pid) return;
+  stopGroup(pid, 'SIGTERM');
+  if (!(await exited(pid, 5_000))) stopGroup(pid, 'SIGKILL');
+}
+
+async function exited(pid: number, timeoutMs: number): Promise<boolean> {
+  for (let waited = 0; waited < timeoutMs; waited += 100) {
+    try {
+      process.kill(-pid, 0);
+    } catch {
+      return true;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return false;
 }
 
 /** Ports the OS hands out as free; held open together so no two are the same. */

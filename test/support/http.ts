@@ -24,12 +24,21 @@ function baseUrl(): string {
 }
 
 /** `path` goes on the wire as given: encode non-ASCII path segments yourself (see `segment`). */
-export async function send(method: string, path: string, options: HttpOptions = {}): Promise<HttpResponse> {
+export function send(method: string, path: string, options: HttpOptions = {}): Promise<HttpResponse> {
+  return sendTo(baseUrl(), method, path, options);
+}
+
+async function sendTo(
+  server: string,
+  method: string,
+  path: string,
+  options: HttpOptions = {},
+): Promise<HttpResponse> {
   const body =
     options.body === undefined || typeof options.body === 'string'
       ? options.body
       : JSON.stringify(options.body);
-  const response = await fetch(`${baseUrl()}${path}`, {
+  const response = await fetch(`${server}${path}`, {
     method,
     headers: {
       ...(body !== undefined && { 'content-type': 'application/json' }),
@@ -48,13 +57,20 @@ export async function send(method: string, path: string, options: HttpOptions = 
   return { status: response.status, headers: response.headers, body: parsed, raw };
 }
 
-export const http = {
-  get: (path: string, options?: HttpOptions) => send('GET', path, options),
-  post: (path: string, body?: unknown, options?: HttpOptions) => send('POST', path, { ...options, body }),
-  put: (path: string, body?: unknown, options?: HttpOptions) => send('PUT', path, { ...options, body }),
-  delete: (path: string, options?: HttpOptions) => send('DELETE', path, options),
-  options: (path: string, options?: HttpOptions) => send('OPTIONS', path, options),
-};
+/** A client for the API at `server` (a base URL, read at each request). */
+export function httpAt(server: () => string) {
+  const to = (method: string, path: string, options?: HttpOptions) => sendTo(server(), method, path, options);
+  return {
+    get: (path: string, options?: HttpOptions) => to('GET', path, options),
+    post: (path: string, body?: unknown, options?: HttpOptions) => to('POST', path, { ...options, body }),
+    put: (path: string, body?: unknown, options?: HttpOptions) => to('PUT', path, { ...options, body }),
+    delete: (path: string, options?: HttpOptions) => to('DELETE', path, options),
+    options: (path: string, options?: HttpOptions) => to('OPTIONS', path, options),
+  };
+}
+
+/** The API the e2e setup started. */
+export const http = httpAt(baseUrl);
 
 /** One path segment, percent-encoded as a browser would send it. */
 export const segment = encodeURIComponent;
