@@ -164,6 +164,23 @@ describe('a connection dropped inside a transaction', () => {
 });
 
 describe('a connection dropped after the server executed a write, before its reply', () => {
+  test('a COMMIT whose reply is lost: 503, and the transaction is neither lost nor run twice', async () => {
+    // Arrange: the server commits the article, then the connection dies before the reply
+    const title = unique('Committed unseen ');
+    proxy.cut(/^commit/, 'executed');
+
+    // Act
+    const response = await api.post(
+      '/api/articles',
+      { article: { title, description: 'd', body: 'b', tagList: [unique('commit-')] } },
+      { token: jake.token },
+    );
+
+    // Assert
+    expectUnavailable(response);
+    expect(await rowsOf('select id from articles where title = ?', [title])).toHaveLength(1);
+  });
+
   test('the write is not sent again: one row, and the client is told 503', async () => {
     // Arrange
     const body = unique('executed once ');
