@@ -66,10 +66,10 @@ export const statementDeadlineMs = 2_000;
 export const trustedForMs = 1_000;
 
 /**
- * Statements that change nothing, so that sending one again after its connection was lost cannot write
- * twice: reads, and a transaction's `begin`. Anything else counts as a write.
+ * Reads: sending one again after its connection was lost cannot write twice. Anything else (a statement that
+ * starts with a comment or a parenthesis too) counts as a write, which errs on the safe side.
  */
-const repeatable = /^\s*(?:select|begin)\b/i;
+const read = /^\s*select\b/i;
 
 type Query = Pool['query'];
 type QueryArgs = Parameters<Query>;
@@ -77,10 +77,11 @@ type Reply = Awaited<ReturnType<Query>>;
 /** The driver's own connection object, shared by every PoolConnection wrapper handed out for it. */
 type DriverConnection = PoolConnection['connection'];
 
-/** A pool and every connection it opened (kept so a stalled pool can be torn down at once). */
+/** A pool, the connections that sit idle in it, and whether it has been given up. */
 interface LivePool {
   pool: Pool;
-  connections: Set<DriverConnection>;
+  idle: Set<DriverConnection>;
+  abandoned: boolean;
 }
 
 interface Borrowed {
@@ -92,27 +93,27 @@ function statementOf([options]: QueryArgs): string {
   return typeof options === 'string' ? options : (options as { sql: string }).sql;
 }
 
-/** `work`, or a timeout error (as mysql2 names it) once `statementDeadlineMs` passed with no reply. */
+/** `work`, or a DatabaseTimeout once `statementDeadlineMs` passed with no reply. */
 function withinDeadline<T>(work: Promise<T>): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new DatabaseTimeout(`no reply from the database within ${statementDeadlineMs} ms`)),
-      statementDeadlineMs,
-    );
+    const expire = () =>
+      reject(new DatabaseTimeout(`no reply from the database within ${statementDeadlineMs} ms`));
+    // Expires after the event loop's next poll: a reply that arrived while the loop was busy is read first.
+    timer = setTimeout(() => setImmediate(expire), statementDeadlineMs);
   });
   return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
 }
 
 /**
  * The pool drizzle talks to, for one endpoint (primary or replica). Every statement runs on a connection
- * borrowed for it, within `statementDeadlineMs`. A connection that fails or stalls takes its whole pool with
- * it (the other idle connection died or hangs the same way): its connections are destroyed at once and the
- * next statement opens a new pool. Nothing is ever sent twice unless it is `repeatable`: a lost read or
- * `begin` is sent once more on a fresh connection; a write goes only to a connection that answered within
- * `trustedForMs` or that has just answered a ping, and a write whose connection fails is reported, not
- * resent (the server may have executed it). The pool also follows the current database password (a rotated
- * secret replaces it).
+ * borrowed for it, within `statementDeadlineMs`. A connection that fails or stalls takes its pool with it (the
+ * idle connection beside it died or hangs the same way): the failed and idle connections are destroyed at once,
+ * those lent to statements still in flight when they come back, and the next statement opens a new pool.
+ * Nothing is sent twice but reads and a transaction's `begin`: a lost one goes once more to a fresh connection.
+ * A write goes only to a connection that answered within `trustedForMs` or that has just answered a ping, and
+ * a write whose connection fails is reported, not resent (the server may have executed it). The pool also
+ * follows the current database password (a rotated secret replaces it).
  */
 class Connections {
   private live: LivePool | undefined;
@@ -124,13 +125,15 @@ class Connections {
 
   private current(): LivePool {
     const { databasePassword } = secrets();
-    if (this.live && this.password !== databasePassword) this.retire();
+    if (this.live && this.password !== databasePassword) this.abandon(this.live);
     if (!this.live) {
       const pool = createPool(poolOptions({ ...this.target(), password: databasePassword }));
-      const live: LivePool = { pool, connections: new Set() };
+      const live: LivePool = { pool, idle: new Set(), abandoned: false };
       pool.on('connection', (connection) => {
-        live.connections.add(connection);
         this.lastReply.set(connection, Date.now());
+        // mysql2 drops a connection that closes or fails while idle; so do we.
+        const forget = () => live.idle.delete(connection);
+        connection.once('end', forget).once('error', forget);
       });
       this.live = live;
       this.password = databasePassword;
@@ -138,24 +141,30 @@ class Connections {
     return this.live;
   }
 
-  /** Retires the pool gracefully: statements in flight finish before it closes. */
-  private retire(): void {
-    const retiring = this.live;
-    this.live = undefined;
-    void retiring?.pool.end().catch(() => {});
-  }
-
-  /** Tears down a pool whose connection failed or stalled, unless it was already replaced. */
-  private abandon(failed: LivePool): void {
-    if (this.live === failed) this.live = undefined;
-    for (const connection of failed.connections) connection.destroy();
-    failed.connections.clear();
-    void failed.pool.end().catch(() => {});
+  /**
+   * Gives up a pool (its connection failed or stalled, or the password changed), unless that was done already:
+   * its idle connections are destroyed now, the lent ones as they come back (giveBack). The pool is never
+   * ended: a statement waiting for one of its connections still gets one.
+   */
+  private abandon(from: LivePool): void {
+    from.abandoned = true;
+    if (this.live === from) this.live = undefined;
+    for (const connection of from.idle) connection.destroy();
+    from.idle.clear();
   }
 
   private async borrow(): Promise<Borrowed> {
     const from = this.current();
-    return { from, connection: await from.pool.getConnection() };
+    const connection = await from.pool.getConnection();
+    from.idle.delete(connection.connection);
+    return { from, connection };
+  }
+
+  /** Returns a borrowed connection to its pool, or destroys it if the pool was given up meanwhile. */
+  private giveBack({ from, connection }: Borrowed): void {
+    if (from.abandoned) return connection.destroy();
+    from.idle.add(connection.connection);
+    connection.release();
   }
 
   /** Sends one statement or ping within the deadline; a connection failure abandons the pool. */
@@ -165,7 +174,10 @@ class Connections {
       this.lastReply.set(borrowed.connection.connection, Date.now());
       return result;
     } catch (error) {
-      if (isConnectionFailure(error)) this.abandon(borrowed.from);
+      if (isConnectionFailure(error)) {
+        borrowed.connection.destroy();
+        this.abandon(borrowed.from);
+      }
       throw error;
     }
   }
@@ -182,7 +194,7 @@ class Connections {
       await this.send(borrowed, (connection) => connection.ping());
       return borrowed;
     } catch (error) {
-      borrowed.connection.release();
+      this.giveBack(borrowed);
       if (!isConnectionLost(error)) throw error;
       log.warn('database connection lost before a write; using a new one', {
         code: driverError(error)?.code,
@@ -192,8 +204,8 @@ class Connections {
   }
 
   /**
-   * Runs a repeatable statement, once more on a new pool's connection if the first was lost. Returns the
-   * connection it ran on, still borrowed.
+   * Runs a statement that is safe to send twice (a read, a transaction's `begin`), once more on a new pool's
+   * connection if the first was lost. Returns the connection it ran on, still borrowed.
    */
   private async sendRepeatable(args: QueryArgs): Promise<[Reply, Borrowed]> {
     for (let attempt = 1; ; attempt++) {
@@ -201,8 +213,7 @@ class Connections {
       try {
         return [await this.send(borrowed, (connection) => connection.query(...args)), borrowed];
       } catch (error) {
-        // Safe on a connection the failure destroyed: the pool has already let go of it.
-        borrowed.connection.release();
+        this.giveBack(borrowed);
         if (attempt > 1 || !isConnectionLost(error)) throw error;
         log.warn('database connection lost; sending the statement once more on a new one', {
           code: driverError(error)?.code,
@@ -213,9 +224,9 @@ class Connections {
 
   /** One statement outside a transaction. */
   private async run(args: QueryArgs): Promise<Reply> {
-    if (repeatable.test(statementOf(args))) {
+    if (read.test(statementOf(args))) {
       const [reply, borrowed] = await this.sendRepeatable(args);
-      borrowed.connection.release();
+      this.giveBack(borrowed);
       return reply;
     }
     return this.sendOnce(await this.trusted(), args);
@@ -226,7 +237,7 @@ class Connections {
     try {
       return await this.send(borrowed, (connection) => connection.query(...args));
     } finally {
-      borrowed.connection.release();
+      this.giveBack(borrowed);
     }
   }
 
@@ -273,8 +284,7 @@ class Connections {
           throw error;
         }
       }) as Query,
-      // Safe after a failure too: a destroyed connection has already left its pool.
-      release: () => borrowed?.connection.release(),
+      release: () => borrowed && this.giveBack(borrowed),
     };
   }
 

@@ -1,6 +1,7 @@
 // The data tier's template (deploy/data-stack.yml), checked offline: schema, references, and the properties
 // that keep data safe and reachable only from the functions. Nothing here talks to AWS.
 import path from 'node:path';
+import { statementDeadlineMs } from '#db/client';
 import {
   loadTemplate,
   referenceProblems,
@@ -138,6 +139,16 @@ describe('deploy/data-stack.yml', () => {
       expect(['1', 'ON']).toContain(String(group.Properties!.Parameters.require_secure_transport));
       expect(group.Properties!.Parameters.character_set_server).toBe('utf8mb4');
     });
+
+    it.each(primaries)(
+      '%s ends a row-lock wait before the functions give the statement up',
+      (_id, primary) => {
+        const group = resource(target(primary.Properties!.DBParameterGroupName)!);
+        const lockWaitMs = Number(group.Properties!.Parameters.innodb_lock_wait_timeout) * 1000;
+        expect(lockWaitMs).toBeGreaterThan(0);
+        expect(lockWaitMs).toBeLessThan(statementDeadlineMs);
+      },
+    );
   });
 
   describe('read replica', () => {

@@ -47,6 +47,22 @@ describe('a connection that died while the container was frozen', () => {
     expect(retried()).toBe(1);
   });
 
+  test('a list whose two reads run at once on two dead connections succeeds', async () => {
+    // Arrange: GET /api/articles counts and fetches in parallel, so the pool holds two connections
+    expect((await api.get('/api/articles')).status).toBe(200);
+    expect(proxy.openConnections()).toBe(2);
+    proxy.sever();
+
+    // Act
+    const started = performance.now();
+    const response = await api.get('/api/articles');
+
+    // Assert: each read found its own connection dead and was sent once more, at once
+    expect(response.status).toBe(200);
+    expect(performance.now() - started).toBeLessThan(1_000);
+    expect(retried()).toBe(2);
+  });
+
   test('a write whose transaction starts on a dead connection succeeds once, with no duplicate', async () => {
     // Arrange: a tagged article (a read, tag upserts, then a transaction) after every connection died
     expect((await api.get('/api/tags')).status).toBe(200);

@@ -55,6 +55,12 @@ async function timed(request: () => Promise<ApiResponse>): Promise<[ApiResponse,
   return [response, Math.round(performance.now() - started)];
 }
 
+/** Whether `condition` holds within 1 s (a socket closes a moment after its client lets go). */
+async function soon(condition: () => boolean): Promise<boolean> {
+  for (let waited = 0; waited < 1_000 && !condition(); waited += 20) await sleep(20);
+  return condition();
+}
+
 const comment = (body: string) =>
   api.post(`/api/articles/${slug}/comments`, { comment: { body } }, { token: jake.token });
 
@@ -78,9 +84,8 @@ describe('a database that stalls (a partition, a failover in progress)', () => {
     expect(readMs).toBeGreaterThanOrEqual(statementDeadlineMs - 50);
     expect(readMs).toBeLessThan(functionTimeoutMs / 2);
     expect(writeMs).toBeLessThan(functionTimeoutMs / 2);
-    // The stuck connections were let go of, not kept for the next request (the proxy hears of it next tick).
-    await sleep(20);
-    expect(proxy.openConnections()).toBe(0);
+    // The stuck connections were let go of, not kept for the next request.
+    expect(await soon(() => proxy.openConnections() === 0)).toBe(true);
   });
 
   test('once the database answers again, the same container serves reads and writes at once', async () => {
@@ -138,7 +143,8 @@ describe('a connection dropped inside a transaction', () => {
       message: expect.stringMatching(/^Failed query: insert into `article_tags`/),
       cause: { code: expect.stringMatching(/^(ECONNRESET|PROTOCOL_CONNECTION_LOST|EPIPE)$/) },
     });
-    expect(JSON.stringify(logged)).not.toContain(title);
+    // Never the statement's parameters (drizzle's own message lists them after "params:").
+    expect(JSON.stringify(logged)).not.toContain('params');
   });
 
   test('the next write on the same container succeeds', async () => {
