@@ -3,10 +3,11 @@ import { withReplicas } from 'drizzle-orm/mysql-core';
 import { createPool, type Pool, type PoolConnection, type PoolOptions } from 'mysql2/promise';
 import { databaseSettings, type DatabaseSettings, type Endpoint } from '#lib/config/env';
 import { ConfigError } from '#lib/config/errors';
+import { lazy } from '#lib/lazy';
 import { secrets } from '#lib/config/secrets';
 import { log } from '#lib/log';
-import { DatabaseTimeout, driverError, isConnectionFailure, isConnectionLost } from './errors';
-import { markWrite, mayReadFromReplica } from './request-scope';
+import { asDomainError, DatabaseTimeout, driverError, isConnectionFailure, isConnectionLost } from './errors';
+import { markWrite, mayReadFromReplica } from '#lib/request-scope';
 
 export type Database = MySql2Database;
 /** A database handle or an open transaction: repositories accept either. */
@@ -91,6 +92,10 @@ interface Borrowed {
 
 function statementOf([options]: QueryArgs): string {
   return typeof options === 'string' ? options : (options as { sql: string }).sql;
+}
+
+function rethrowAsDomainError(error: unknown): never {
+  throw asDomainError(error);
 }
 
 /** `work`, or a DatabaseTimeout once `statementDeadlineMs` passed with no reply. */
@@ -249,7 +254,7 @@ class Connections {
     return {
       query: ((...args: QueryArgs) => {
         onStatement();
-        return this.run(args);
+        return this.run(args).catch(rethrowAsDomainError);
       }) as Query,
       getConnection: () => {
         onStatement();
@@ -280,8 +285,8 @@ class Connections {
           borrowed = used;
           return reply;
         } catch (error) {
-          if (isConnectionFailure(error)) failure = error;
-          throw error;
+          if (isConnectionFailure(error)) failure = asDomainError(error);
+          throw asDomainError(error);
         }
       }) as Query,
       release: () => borrowed && this.giveBack(borrowed),
@@ -299,16 +304,10 @@ class Connections {
     this.password = undefined;
     await closing?.pool.end();
   }
-
-  get pool(): Pool | undefined {
-    return this.live?.pool;
-  }
 }
 
-let primary: Connections | undefined;
-let replica: Connections | undefined;
-let db: Database | undefined;
-let primaryReader: Database | undefined;
+/** Every endpoint's connections built in this container, so closeDatabase() can close them all. */
+const endpoints = new Set<Connections>();
 
 /** Where an endpoint's next pool connects: read when the pool is created, so a changed setting applies. */
 function endpointTarget(endpoint: (settings: DatabaseSettings) => Endpoint | undefined) {
@@ -320,24 +319,32 @@ function endpointTarget(endpoint: (settings: DatabaseSettings) => Endpoint | und
   };
 }
 
+function connectionsTo(endpoint: (settings: DatabaseSettings) => Endpoint | undefined): Connections {
+  const connections = new Connections(endpointTarget(endpoint));
+  endpoints.add(connections);
+  return connections;
+}
+
 /**
  * The container's database, built on first use from the settings and the loaded secrets. With DB_READ_HOST
  * set, reads go to the replica until the request writes (drizzle's withReplicas with a sticky chooser).
  */
+const databases = lazy(() => {
+  const primary = connectionsTo((settings) => settings.primary);
+  const writer = drizzle({ client: primary.client(markWrite) as unknown as Pool });
+  if (!databaseSettings().replica) return { primary, db: writer, primaryReader: writer };
+  const replica = connectionsTo((settings) => settings.replica);
+  const reader = drizzle({ client: replica.client() as unknown as Pool });
+  return {
+    primary,
+    replica,
+    db: withReplicas(writer, [reader], () => (mayReadFromReplica() ? reader : writer)),
+    primaryReader: drizzle({ client: primary.client() as unknown as Pool }) as Database,
+  };
+});
+
 export function database(): Database {
-  if (!db) {
-    primary = new Connections(endpointTarget((settings) => settings.primary));
-    const primaryDb = drizzle({ client: primary.client(markWrite) as unknown as Pool });
-    if (databaseSettings().replica) {
-      replica = new Connections(endpointTarget((settings) => settings.replica));
-      const replicaDb = drizzle({ client: replica.client() as unknown as Pool });
-      db = withReplicas(primaryDb, [replicaDb], () => (mayReadFromReplica() ? replicaDb : primaryDb));
-      primaryReader = drizzle({ client: primary.client() as unknown as Pool });
-    } else {
-      db = primaryReader = primaryDb;
-    }
-  }
-  return db;
+  return databases().db;
 }
 
 /**
@@ -345,8 +352,7 @@ export function database(): Database {
  * logout?): they go to the primary, on the same pool, yet leave the rest of the request's reads on the replica.
  */
 export function primaryReads(): Database {
-  database();
-  return primaryReader!;
+  return databases().primaryReader;
 }
 
 /**
@@ -354,16 +360,11 @@ export function primaryReads(): Database {
  * what a warm-up proves before a new version takes traffic. Nothing is written, nothing is retried.
  */
 export async function checkConnections(): Promise<void> {
-  database();
-  await Promise.all([primary, replica].map((endpoint) => endpoint?.check()));
-}
-
-/** The primary's live pool, for tests that observe it. */
-export function currentPool(): Pool | undefined {
-  return primary?.pool;
+  const { primary, replica } = databases();
+  await Promise.all([primary.check(), replica?.check()]);
 }
 
 /** Closes the pools (scripts, tests); the next statement opens new ones with the settings then in force. */
 export async function closeDatabase(): Promise<void> {
-  await Promise.all([primary?.close(), replica?.close()]);
+  await Promise.all([...endpoints].map((connections) => connections.close()));
 }

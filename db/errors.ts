@@ -1,3 +1,5 @@
+import { Unavailable } from '#lib/errors';
+
 export interface DriverError {
   code: string;
   errno?: number;
@@ -69,6 +71,21 @@ const unavailableCodes = new Set([
 ]);
 
 /** True when the database could not be reached or refused to work: the client should retry later. */
-export function isUnavailable(error: unknown): boolean {
+export function meansRetryLater(error: unknown): boolean {
   return unavailableCodes.has(driverError(error)?.code ?? '') || isConnectionFailure(error);
+}
+
+/** The database could not answer; its driver error is the cause (logged, never shown to clients). */
+export class DatabaseUnavailable extends Unavailable {
+  override name = 'DatabaseUnavailable';
+}
+
+/**
+ * A driver error that means "retry later" as the domain's Unavailable (so nothing above db/ needs to know
+ * MySQL's codes); any other error as it is. db/client.ts applies it to every statement.
+ */
+export function asDomainError(error: unknown): unknown {
+  if (!meansRetryLater(error)) return error;
+  const code = driverError(error)?.code;
+  return new DatabaseUnavailable(`the database did not answer${code ? ` (${code})` : ''}`, { cause: error });
 }

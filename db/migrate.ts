@@ -2,7 +2,7 @@ import { drizzle } from 'drizzle-orm/mysql2';
 import { migrate } from 'drizzle-orm/mysql2/migrator';
 import { createConnection } from 'mysql2/promise';
 import path from 'node:path';
-import { databaseOf, resolveServer, serverOf, withDatabase } from './local-server';
+import { databaseOf, serverOf } from './urls';
 
 export const migrationsFolder = path.join(__dirname, 'migrations');
 
@@ -26,21 +26,4 @@ export async function migrateDatabase(databaseUrl: string, folder = migrationsFo
   } finally {
     await connection.end();
   }
-}
-
-/** DATABASE_URL, or the `conduit` database on whatever server resolveServer finds. */
-export async function developmentDatabaseUrl(): Promise<string> {
-  return process.env.DATABASE_URL || withDatabase(await resolveServer(), 'conduit');
-}
-
-if (require.main === module) {
-  developmentDatabaseUrl()
-    .then(async (url) => {
-      await migrateDatabase(url);
-      console.log(`migrated ${databaseOf(url)} on ${new URL(url).host}`);
-    })
-    .catch((error) => {
-      console.error(error instanceof Error ? error.message : error);
-      process.exit(1);
-    });
 }

@@ -66,3 +66,12 @@ export class TooManyAttempts extends DomainError {
 export class Unavailable extends Error {
   override name = 'Unavailable';
 }
+
+/** True when `error`, or an error it wraps (`cause`, as drizzle wraps a failed query's), is Unavailable. */
+export function isUnavailable(error: unknown): boolean {
+  for (let current = error, depth = 0; current && depth < 5; depth++) {
+    if (current instanceof Unavailable) return true;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
+}

@@ -1,7 +1,8 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import path from 'node:path';
 import { migrateDatabase } from '#db/migrate';
-import { appPrivileges, migratorPrivileges, provisionUsers, required, urlFor, type Account } from '#db/users';
+import { appPrivileges, migratorPrivileges, provisionUsers, required, type Account } from '#db/accounts';
+import { urlFor } from '#db/urls';
 
 /**
  * Deploy-time function, inside the stage's VPC (the database is not reachable from anywhere else): applies

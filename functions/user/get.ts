@@ -1,6 +1,6 @@
 import { ok } from '#lib/http/responses';
 import { route } from '#lib/http/route';
-import { users } from '#lib/users/index';
+import { users } from '#lib/services';
 
 export const handler = route({ auth: 'required' }, async ({ user }) =>
   ok({ user: await users().current(user.id, user.token) }),

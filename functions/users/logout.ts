@@ -1,4 +1,4 @@
-import { sessions } from '#lib/auth/index';
+import { sessions } from '#lib/services';
 import { noContent } from '#lib/http/responses';
 import { route } from '#lib/http/route';
 

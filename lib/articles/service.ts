@@ -1,6 +1,7 @@
-import { Conflict, Forbidden, NotFound } from '#lib/errors';
+import { Forbidden, NotFound } from '#lib/errors';
+import { saveUnderFreeName } from '#lib/unique-names';
 import type { ArticleChanges, NewArticle } from './schemas';
-import { isSlugOf, slugify, withSuffix } from './slug';
+import { isSlugOf, slugify } from './slug';
 import type { Article, ArticleFields, ArticleQuery, ArticleRef, ArticleSummary } from './types';
 
 export interface ArticleStore {
@@ -24,8 +25,6 @@ export interface ArticleStore {
   tags(): Promise<string[]>;
 }
 
-const slugAttempts = 5;
-
 /**
  * Tags are trimmed and de-duplicated case-insensitively, as the database compares them; sorted, so
  * concurrent writers touch shared tag rows in the same order.
@@ -33,19 +32,6 @@ const slugAttempts = 5;
 export function normalizeTags(tags: string[]): string[] {
   const unique = new Map(tags.map((tag) => [tag.trim().toLowerCase(), tag.trim()]));
   return [...unique.values()].sort((a, b) => a.localeCompare(b));
-}
-
-/** Tries the plain slug first, then suffixed ones: the unique index, not a prior read, decides. */
-async function withUniqueSlug(base: string, save: (slug: string) => Promise<void>): Promise<string> {
-  for (let attempt = 0; ; attempt++) {
-    const slug = attempt === 0 ? base : withSuffix(base);
-    try {
-      await save(slug);
-      return slug;
-    } catch (error) {
-      if (!(error instanceof Conflict && error.errors.slug) || attempt + 1 >= slugAttempts) throw error;
-    }
-  }
 }
 
 export function articleService(store: ArticleStore) {
@@ -75,7 +61,7 @@ export function articleService(store: ArticleStore) {
 
     async create(authorId: number, { tagList = [], ...fields }: NewArticle): Promise<Article> {
       const tags = normalizeTags(tagList);
-      const slug = await withUniqueSlug(slugify(fields.title), (slug) =>
+      const { name: slug } = await saveUnderFreeName(slugify(fields.title), 'slug', (slug) =>
         store.create(authorId, { ...fields, slug, tagList: tags }),
       );
       return found(slug, authorId);
@@ -89,7 +75,9 @@ export function articleService(store: ArticleStore) {
         changes.title === undefined || isSlugOf(article.slug, changes.title)
           ? article.slug
           : slugify(changes.title);
-      const newSlug = await withUniqueSlug(base, (slug) => store.update(article.id, { ...fields, slug }));
+      const { name: newSlug } = await saveUnderFreeName(base, 'slug', (slug) =>
+        store.update(article.id, { ...fields, slug }),
+      );
       return found(newSlug, userId);
     },
 

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { suffixPattern } from '#lib/unique-names';
 
 const maxBaseLength = 200;
 
@@ -17,19 +17,10 @@ export function slugify(title: string): string {
   return slug || 'article';
 }
 
-/** Disambiguates a taken slug: 6 base-36 characters make a repeat collision vanishingly rare. */
-export function withSuffix(base: string): string {
-  const suffix = BigInt(`0x${randomBytes(5).toString('hex')}`)
-    .toString(36)
-    .padStart(6, '0')
-    .slice(-6);
-  return `${base}-${suffix}`;
-}
-
 /** The slug minus a suffix `withSuffix` may have added, to tell whether a new title changes it. */
 export function isSlugOf(slug: string, title: string): boolean {
   const base = slugify(title);
   return (
-    slug === base || new RegExp(`^${base.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}-[0-9a-z]{6}$`).test(slug)
+    slug === base || new RegExp(`^${base.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}${suffixPattern}$`).test(slug)
   );
 }

@@ -1,4 +1,4 @@
-import { sessions } from './index';
+import { sessions } from '#lib/services';
 import { verifyAccessToken, type AccessClaims } from './tokens';
 
 /**

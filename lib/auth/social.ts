@@ -1,7 +1,9 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
-import { ConfigError } from '#lib/config/errors';
+import * as z from 'zod/mini';
+import { parseSettings } from '#lib/config/env';
 import { Invalid, Unauthorized, Unavailable } from '#lib/errors';
+import { lazy } from '#lib/lazy';
 
 /**
  * Social sign-in: verifies the ID token a client got from Google, Apple or Kakao and returns who it names.
@@ -92,56 +94,53 @@ export interface ProviderSettings {
 
 export type SocialSettings = Record<Provider, ProviderSettings>;
 
-let settings: SocialSettings | undefined;
-/** One remote key set per provider per container: jose caches the keys in it between invocations. */
-const keySets = new Map<Provider, JWTVerifyGetKey>();
-
 /**
- * The providers' settings, from the environment (serverless.yml sets them per stage). Read once per container
- * on first use, like lib/config/env.ts; another `env` (a test's) is read as given and not kept.
+ * The providers' settings, from the environment (serverless.yml sets them per stage), read once per container
+ * on first use, like lib/config/env.ts.
  */
-export function socialSettings(env: NodeJS.ProcessEnv = process.env): SocialSettings {
-  if (env !== process.env) return loadSocialSettings(env);
-  settings ??= loadSocialSettings(env);
-  return settings;
-}
+export const socialSettings = lazy(() => loadSocialSettings(process.env));
 
-/** Tests change the environment between cases (a new container, in effect); production never calls this. */
-export function resetSocialSettings(): void {
-  settings = undefined;
-  keySets.clear();
-}
-
-function loadSocialSettings(env: NodeJS.ProcessEnv): SocialSettings {
-  const entry = (provider: Provider): ProviderSettings => {
-    const { clientIdsVariable, jwksUrlVariable, jwksUrl } = facts[provider];
-    const override = env[jwksUrlVariable];
-    return {
-      clientIds: (env[clientIdsVariable] ?? '')
-        .split(',')
-        .map((id) => id.trim())
-        .filter(Boolean),
-      jwksUrl: override ? jwksUrlOf(override, jwksUrlVariable) : jwksUrl,
-    };
-  };
-  return { google: entry('google'), apple: entry('apple'), kakao: entry('kakao') };
-}
+/** A comma-separated list of the stage's client ids; unset or empty, the provider is disabled. */
+const clientIdList = z.pipe(
+  z._default(z.optional(z.string()), ''),
+  z.transform((value) =>
+    value
+      .split(',')
+      .map((id) => id.trim())
+      .filter(Boolean),
+  ),
+);
 
 /**
- * The override exists for tests and local emulators. Keys fetched over plain HTTP could be swapped on the
+ * A key set URL override, for tests and local emulators. Keys fetched over plain HTTP could be swapped on the
  * way, so HTTP is accepted only on the loopback interface.
  */
-function jwksUrlOf(value: string, name: string): string {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new ConfigError(`${name} must be an absolute http(s) URL`);
-  }
-  const loopback = ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback))
-    throw new ConfigError(`${name} must be an https URL (http only on localhost)`);
-  return url.href;
+const jwksUrl = z.pipe(
+  z.string(),
+  z.transform((value, context) => {
+    const url = URL.parse(value);
+    const loopback = ['localhost', '127.0.0.1', '[::1]'].includes(url?.hostname ?? '');
+    if (url?.protocol === 'https:' || (url?.protocol === 'http:' && loopback)) return url.href;
+    context.issues.push({
+      code: 'custom',
+      input: value,
+      message: 'must be an https URL (http only on localhost)',
+    });
+    return z.NEVER;
+  }),
+);
+
+export function loadSocialSettings(env: NodeJS.ProcessEnv): SocialSettings {
+  const variables = providers.flatMap((provider) => [
+    [facts[provider].clientIdsVariable, clientIdList],
+    [facts[provider].jwksUrlVariable, z.optional(jwksUrl)],
+  ]);
+  const parsed = parseSettings(env, Object.fromEntries(variables)) as Record<string, string | string[]>;
+  const entry = (provider: Provider): ProviderSettings => ({
+    clientIds: parsed[facts[provider].clientIdsVariable] as string[],
+    jwksUrl: (parsed[facts[provider].jwksUrlVariable] as string | undefined) ?? facts[provider].jwksUrl,
+  });
+  return { google: entry('google'), apple: entry('apple'), kakao: entry('kakao') };
 }
 
 /**
@@ -186,23 +185,31 @@ async function verifiedClaims(provider: Provider, idToken: string, clientIds: st
   }
 }
 
+/** One remote key set per provider per container: jose caches the keys in it between invocations. */
+const keySets = lazy(
+  () =>
+    Object.fromEntries(providers.map((provider) => [provider, remoteKeySet(provider)])) as Record<
+      Provider,
+      JWTVerifyGetKey
+    >,
+);
+
 function keysOf(provider: Provider): JWTVerifyGetKey {
-  let keys = keySets.get(provider);
-  if (!keys) {
-    const remote = createRemoteJWKSet(new URL(socialSettings()[provider].jwksUrl), {
-      timeoutDuration: jwksTimeout,
-    });
-    keys = async (header, token) => {
-      try {
-        return await remote(header, token);
-      } catch (error) {
-        if (keySetUnavailable(error)) throw new ProviderUnavailable(provider, { cause: error });
-        throw error;
-      }
-    };
-    keySets.set(provider, keys);
-  }
-  return keys;
+  return keySets()[provider];
+}
+
+function remoteKeySet(provider: Provider): JWTVerifyGetKey {
+  const remote = createRemoteJWKSet(new URL(socialSettings()[provider].jwksUrl), {
+    timeoutDuration: jwksTimeout,
+  });
+  return async (header, token) => {
+    try {
+      return await remote(header, token);
+    } catch (error) {
+      if (keySetUnavailable(error)) throw new ProviderUnavailable(provider, { cause: error });
+      throw error;
+    }
+  };
 }
 
 /**

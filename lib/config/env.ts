@@ -1,9 +1,12 @@
+import * as z from 'zod/mini';
+import { lazy } from '#lib/lazy';
 import { ConfigError } from './errors';
 
 /**
- * The non-secret configuration, from the function's environment (serverless.yml sets it per stage), read
- * once per container on first use: not at import, so a missing value is reported by the error handler as a
- * clear log line and a generic 500 instead of an init crash. Secrets live in ./secrets.ts.
+ * The non-secret configuration: environment variables (serverless.yml sets them per stage), each group parsed
+ * by a zod schema once per container on first use. Parsing happens then, not at import, so a missing or
+ * malformed value is reported by the error handler as one log line naming every variable at fault (and a
+ * generic 500), not as an init crash loop. Secrets live in ./secrets.ts.
  */
 export interface Endpoint {
   host: string;
@@ -26,63 +29,111 @@ export interface TokenSettings {
   accessTokenTtl: string;
 }
 
-let database: DatabaseSettings | undefined;
-let tokens: TokenSettings | undefined;
-
-export function databaseSettings(): DatabaseSettings {
-  database ??= loadDatabaseSettings(process.env);
-  return database;
+export interface SecretSettings {
+  /** Where the stage's parameters live in SSM (`/conduit/<stage>`); unset, secrets come from the environment. */
+  ssmPrefix: string;
+  /** How long a container keeps the secrets before fetching them again (rotation reaches it within that). */
+  ttlSeconds: number;
+  /** The database password's own parameter (on AWS: the Secrets Manager reference path), if not the default. */
+  databasePasswordParameter?: string;
 }
 
-export function tokenSettings(): TokenSettings {
-  tokens ??= loadTokenSettings(process.env);
-  return tokens;
+const required = z.string().check(z.minLength(1, { error: 'is not set' }));
+const optional = z.optional(z.string());
+const withDefault = (fallback: string) => z._default(z.optional(z.string()), fallback);
+/** A TCP port, 1-65535, or an issue saying so. */
+function portOf(value: string, context: z.core.ParsePayload): number {
+  const number = Number(value);
+  if (/^\d+$/.test(value) && number >= 1 && number <= 65535) return number;
+  context.issues.push({ code: 'custom', input: value, message: 'must hold a port number (1-65535)' });
+  return z.NEVER;
 }
 
-/** Tests change the environment between cases; production never calls this. */
-export function resetSettings(): void {
-  database = tokens = undefined;
+const port = z.pipe(z.string(), z.transform(portOf));
+
+/** `host` or `host:port` (a replica endpoint may listen elsewhere than the primary). */
+const hostAndPort = z.pipe(
+  z.string(),
+  z.transform((value, context) => {
+    const [, host = value, portText] = /^(.+):(\d+)$/.exec(value) ?? [];
+    return { host, port: portText === undefined ? undefined : portOf(portText, context) };
+  }),
+);
+
+/**
+ * Parses `env` with `shape` (one schema per variable); on failure a ConfigError that names each variable and
+ * what is wrong with it, never its value.
+ */
+export function parseSettings<S extends z.core.$ZodShape>(env: NodeJS.ProcessEnv, shape: S) {
+  const result = z.object(shape).safeParse(env);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => {
+    const name = String(issue.path[0]);
+    if (issue.code === 'invalid_type') return `${name} is not set`;
+    if (issue.code === 'invalid_value')
+      return `${name} must be ${issue.values.map((v) => `"${String(v)}"`).join(' or ')}`;
+    return `${name} ${issue.message}`;
+  });
+  throw new ConfigError(problems.join('; '));
 }
 
 export function loadDatabaseSettings(env: NodeJS.ProcessEnv): DatabaseSettings {
-  const port = portOf(env.DB_PORT || '3306', 'DB_PORT');
-  const user = required(env, 'DB_USER');
+  const settings = parseSettings(env, {
+    DB_HOST: required,
+    DB_PORT: z._default(z.optional(port), 3306),
+    DB_USER: required,
+    DB_NAME: required,
+    DB_READ_HOST: z.optional(hostAndPort),
+    DB_READ_USER: optional,
+    DB_TLS: z._default(z.optional(z.enum(['rds', 'off'])), 'off'),
+  });
+  const user = settings.DB_USER;
+  const replica = settings.DB_READ_HOST;
   return {
-    primary: { host: required(env, 'DB_HOST'), port, user },
-    replica: env.DB_READ_HOST ? replicaOf(env.DB_READ_HOST, port, env.DB_READ_USER || user) : undefined,
-    name: required(env, 'DB_NAME'),
-    tls: tlsMode(env.DB_TLS),
+    primary: { host: settings.DB_HOST, port: settings.DB_PORT, user },
+    replica: replica && {
+      host: replica.host,
+      port: replica.port ?? settings.DB_PORT,
+      user: settings.DB_READ_USER || user,
+    },
+    name: settings.DB_NAME,
+    tls: settings.DB_TLS === 'rds',
   };
 }
 
 export function loadTokenSettings(env: NodeJS.ProcessEnv): TokenSettings {
+  const settings = parseSettings(env, {
+    JWT_ISSUER: withDefault('conduit'),
+    JWT_AUDIENCE: withDefault('conduit-api'),
+    ACCESS_TOKEN_TTL: withDefault('1h'),
+  });
   return {
-    issuer: env.JWT_ISSUER || 'conduit',
-    audience: env.JWT_AUDIENCE || 'conduit-api',
-    accessTokenTtl: env.ACCESS_TOKEN_TTL || '1h',
+    issuer: settings.JWT_ISSUER,
+    audience: settings.JWT_AUDIENCE,
+    accessTokenTtl: settings.ACCESS_TOKEN_TTL,
   };
 }
 
-/** `host` or `host:port` (a replica endpoint may listen elsewhere than the primary). */
-function replicaOf(value: string, defaultPort: number, user: string): Endpoint {
-  const [, host = value, port] = /^(.+):(\d+)$/.exec(value) ?? [];
-  return { host, port: port ? portOf(port, 'DB_READ_HOST') : defaultPort, user };
+export function loadSecretSettings(env: NodeJS.ProcessEnv): SecretSettings {
+  const settings = parseSettings(env, {
+    SSM_PREFIX: withDefault(''),
+    SECRETS_TTL_SECONDS: withDefault('300'),
+    DB_PASSWORD_PARAMETER: optional,
+  });
+  const ttlSeconds = Number(settings.SECRETS_TTL_SECONDS);
+  return {
+    ssmPrefix: settings.SSM_PREFIX.replace(/\/+$/, ''),
+    ttlSeconds: Number.isFinite(ttlSeconds) && ttlSeconds > 0 ? ttlSeconds : 300,
+    databasePasswordParameter: settings.DB_PASSWORD_PARAMETER || undefined,
+  };
 }
 
-function portOf(value: string, name: string): number {
-  const port = Number(value);
-  if (!Number.isInteger(port) || port < 1 || port > 65535)
-    throw new ConfigError(`${name} must hold a port number (1-65535)`);
-  return port;
+/** The browser origins CORS allows (CORS_ORIGINS, comma-separated; `*` when unset). */
+export function loadCorsOrigins(env: NodeJS.ProcessEnv): string[] {
+  const { CORS_ORIGINS } = parseSettings(env, { CORS_ORIGINS: withDefault('*') });
+  return (CORS_ORIGINS || '*').split(',').map((origin) => origin.trim());
 }
 
-function tlsMode(value = 'off'): boolean {
-  if (value !== 'rds' && value !== 'off') throw new ConfigError('DB_TLS must be "rds" or "off"');
-  return value === 'rds';
-}
+export const databaseSettings = lazy(() => loadDatabaseSettings(process.env));
 
-function required(env: NodeJS.ProcessEnv, name: string): string {
-  const value = env[name];
-  if (!value) throw new ConfigError(`${name} is not set`);
-  return value;
-}
+export const tokenSettings = lazy(() => loadTokenSettings(process.env));

@@ -3,6 +3,7 @@ import ssm from '@middy/ssm';
 import { getInternal } from '@middy/util';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import type { Context } from 'aws-lambda';
+import { loadSecretSettings } from './env';
 import { ConfigError, MissingSecret, SecretsUnavailable } from './errors';
 import {
   environmentVariableOf,
@@ -44,19 +45,18 @@ const names = Object.keys(secretParameters) as SecretName[];
  * loads, so on AWS the fetch starts during the init phase (@middy/ssm prefetches) and overlaps it.
  */
 export function loadSecrets(env = process.env): MiddlewareObj<unknown, unknown, Error, Context> {
-  const prefix = (env.SSM_PREFIX ?? '').replace(/\/+$/, '');
-  const ttlSeconds = Number(env.SECRETS_TTL_SECONDS || 300);
-  // Whole milliseconds: @middy/util refuses any other cache expiry.
+  const { ssmPrefix: prefix, ttlSeconds, databasePasswordParameter } = loadSecretSettings(env);
   const fetch = ssm({
     AwsClient: prefix ? SSMClient : (EnvironmentParameterStore as unknown as typeof SSMClient),
     fetchData: {
       ...Object.fromEntries(names.map((name) => [name, `${prefix}/${secretParameters[name]}`])),
       // On AWS the app user's password is the Secrets Manager secret RDS Proxy authenticates with, read
       // through SSM's /aws/reference/secretsmanager/… path (deploy/data-stack.yml).
-      ...(env.DB_PASSWORD_PARAMETER && { databasePassword: env.DB_PASSWORD_PARAMETER }),
+      ...(databasePasswordParameter && { databasePassword: databasePasswordParameter }),
     },
     cacheKey: 'conduit-secrets',
-    cacheExpiry: Number.isFinite(ttlSeconds) && ttlSeconds > 0 ? Math.ceil(ttlSeconds * 1000) : 300_000,
+    // Whole milliseconds: @middy/util refuses any other cache expiry.
+    cacheExpiry: Math.ceil(ttlSeconds * 1000),
   });
   return {
     before: async (request) => {

@@ -1,8 +1,9 @@
+import { lazy } from '#lib/lazy';
 import { ConfigError, MissingSecret } from './errors';
 
 /**
  * Secrets: SecureString parameters under the stage's SSM prefix (`/conduit/<stage>/…`), which
- * ./load-secrets.ts fetches; this module holds what was loaded, checked and parsed. It imports nothing, so
+ * ./load-secrets.ts fetches; this module holds what was loaded, checked and parsed. It imports no SDK, so
  * code that only uses a secret (tokens, the database client) loads no SDK.
  */
 export const secretParameters = {
@@ -28,16 +29,20 @@ export function environmentVariableOf(parameter: string): string {
   return parameter.replace(/[/-]/g, '_').toUpperCase();
 }
 
-let current: { raw: Record<SecretName, unknown>; secrets: Secrets } | undefined;
+/** What the last load installed, kept for the container's life (a new box, empty, after resetLazyValues()). */
+const loaded = lazy((): { current?: { raw: Record<SecretName, unknown>; secrets: Secrets } } => ({}));
 
 /** The secrets the last request loaded. Throws when none has: code outside route() calls loadSecretsNow(). */
 export function secrets(): Secrets {
+  const { current } = loaded();
   if (!current) throw new ConfigError('secrets are not loaded yet');
   return current.secrets;
 }
 
 /** Checks and installs freshly fetched values; parsing is skipped while they are unchanged (every warm request). */
 export function useSecrets(raw: Record<SecretName, unknown>): Secrets {
+  const box = loaded();
+  const { current } = box;
   if (
     current &&
     current.raw.databasePassword === raw.databasePassword &&
@@ -48,13 +53,8 @@ export function useSecrets(raw: Record<SecretName, unknown>): Secrets {
     databasePassword: text(passwordOf(raw.databasePassword), 'databasePassword'),
     signingKeys: parseSigningKeys(text(raw.signingKeys, 'signingKeys')),
   };
-  current = { raw, secrets: parsed };
+  box.current = { raw, secrets: parsed };
   return parsed;
-}
-
-/** Tests switch secret sources between cases; production never calls this. */
-export function forgetSecrets(): void {
-  current = undefined;
 }
 
 /**

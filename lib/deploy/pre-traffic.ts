@@ -7,6 +7,7 @@ import {
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { log } from '#lib/log';
 import { warmUpEvent, type WarmUpReply } from './warm-up';
+import { lazy } from '#lib/lazy';
 
 /**
  * CodeDeploy's BeforeAllowTraffic hook. CodeDeploy runs it once per function deployment (each API function
@@ -42,11 +43,7 @@ interface Target {
 }
 
 // Built on first use, inside the try: a hook that failed at load could not report anything.
-let clients: { codeDeploy: CodeDeployClient; lambda: LambdaClient } | undefined;
-function aws() {
-  clients ??= { codeDeploy: new CodeDeployClient({}), lambda: new LambdaClient({}) };
-  return clients;
-}
+const aws = lazy(() => ({ codeDeploy: new CodeDeployClient({}), lambda: new LambdaClient({}) }));
 
 export async function runPreTrafficHook(
   event: HookEvent,

@@ -1,5 +1,4 @@
-import { isUnavailable } from '#db/errors';
-import { DomainError, TooManyAttempts, Unavailable, type FieldErrors } from '#lib/errors';
+import { DomainError, isUnavailable, TooManyAttempts, type FieldErrors } from '#lib/errors';
 import { HttpProblem } from './problems';
 
 export interface ErrorReply {
@@ -32,10 +31,15 @@ export function toErrorReply(error: unknown, requestId: string): ErrorReply {
         headers: { 'retry-after': String(error.retryAfterSeconds) },
       }),
     };
-  if (error instanceof HttpProblem) return { statusCode: error.statusCode, errors: error.errors };
+  if (error instanceof HttpProblem)
+    return {
+      statusCode: error.statusCode,
+      errors: error.errors,
+      ...(error.headers && { headers: error.headers }),
+    };
   const parserError = fromJsonBodyParser(error);
   if (parserError) return parserError;
-  if (isUnavailable(error) || error instanceof Unavailable)
+  if (isUnavailable(error))
     return {
       statusCode: 503,
       errors: { service: ['is temporarily unavailable, retry later'] },

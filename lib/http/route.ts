@@ -6,7 +6,8 @@ import httpSecurityHeaders from '@middy/http-security-headers';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type * as z from 'zod/mini';
-import { inRequestScope } from '#db/request-scope';
+import { inRequestScope } from '#lib/request-scope';
+import { loadCorsOrigins } from '#lib/config/env';
 import { isWarmUp, maxHoldMs, type WarmUpEvent, type WarmUpReply } from '#lib/deploy/warm-up';
 import { Unauthorized } from '#lib/errors';
 import { describeError, log } from '#lib/log';
@@ -43,6 +44,9 @@ export interface RouteInput<A extends AuthMode, B extends Schema, Q extends Sche
   requestId: string;
   /** The client's address as API Gateway saw it (login throttling counts per address). */
   sourceIp: string;
+  /** The request's method and path as API Gateway saw them (the catch-all route answers 404 or 405 by them). */
+  method: string;
+  rawPath: string;
 }
 
 type Event = APIGatewayProxyEventV2;
@@ -88,15 +92,7 @@ export function route<
       stack.use(secretsLoader());
       if (options.auth !== 'none') stack.use(authentication(options.auth));
     },
-    // What the first request would do before its query: fetch the secrets, open the database connections.
-    ready: async () => {
-      const [{ loadSecretsNow }, { checkConnections }] = await Promise.all([
-        import('#lib/config/load-secrets'),
-        import('#db/client'),
-      ]);
-      await loadSecretsNow();
-      await checkConnections();
-    },
+    ready: async () => (await import('#lib/readiness')).checkReadiness(),
   });
 }
 
@@ -118,7 +114,16 @@ function stackFor<A extends AuthMode, B extends Schema, Q extends Schema, P exte
 ): RouteHandler {
   const stack = middy<Event, Result, Error, RouteContext>()
     .use(httpHeaderNormalizer())
-    .use(httpCors({ origins: corsOrigins(), headers: 'authorization,content-type', maxAge: 600 }))
+    .use(
+      httpCors({
+        origins: loadCorsOrigins(process.env),
+        headers: 'authorization,content-type',
+        // Headers a browser may let scripts read besides the safelisted ones; keep in step with
+        // serverless.yml's httpApi.cors.exposedResponseHeaders, which is what API Gateway sends on AWS.
+        exposeHeaders: 'retry-after,allow',
+        maxAge: 600,
+      }),
+    )
     .use(httpSecurityHeaders())
     .use(jsonReply());
   if (options.body) stack.use(bodySizeLimit()).use(httpJsonBodyParser());
@@ -129,6 +134,8 @@ function stackFor<A extends AuthMode, B extends Schema, Q extends Schema, P exte
       handler({
         requestId: context.awsRequestId,
         sourceIp: event.requestContext?.http?.sourceIp ?? 'unknown',
+        method: event.requestContext?.http?.method ?? '',
+        rawPath: event.rawPath ?? '',
         ...context.input,
       } as RouteInput<A, B, Q, P>) as Promise<Result>,
   );
@@ -183,10 +190,6 @@ function secretsLoader(): Middleware {
   return { before: async (request) => (await loading).before!(request as never) };
 }
 
-function corsOrigins(): string[] {
-  return (process.env.CORS_ORIGINS || '*').split(',').map((origin) => origin.trim());
-}
-
 function input(request: RouteRequest): Record<string, unknown> {
   request.context.input ??= {};
   return request.context.input;
@@ -202,6 +205,8 @@ function bodySizeLimit(): Middleware {
   };
 }
 
+const authorizationHint = 'must be sent as "Authorization: Token <jwt>" (or Bearer)';
+
 /** Accepts `Authorization: Token <jwt>` (RealWorld) and `Bearer <jwt>`. */
 function authentication(mode: 'required' | 'optional'): Middleware {
   return {
@@ -211,6 +216,8 @@ function authentication(mode: 'required' | 'optional'): Middleware {
         if (mode === 'required') throw new Unauthorized('token', 'is missing');
         return;
       }
+      // Another scheme (`JWT <jwt>`, `Basic …`) or a bare token: say what is expected, not just "invalid".
+      if (!/^(?:Token|Bearer)(?: |$)/i.test(header)) throw new Unauthorized('token', authorizationHint);
       const token = /^(?:Token|Bearer) +([\w-]+\.[\w-]+\.[\w-]+) *$/i.exec(header)?.[1];
       if (!token) throw new Unauthorized('token', 'is invalid');
       // Loaded on first use, so routes that never see a token (tags, the 404 route) never load jose.

@@ -4,8 +4,9 @@ import type { Provider, SocialIdentity } from '#lib/auth/social';
 import type { LoginThrottle } from '#lib/auth/throttle';
 import type { AccessClaims } from '#lib/auth/tokens';
 import { Conflict, Invalid, Unauthorized } from '#lib/errors';
+import { saveUnderFreeName } from '#lib/unique-names';
 import type { Registration, UserChanges } from './schemas';
-import { usernameFrom, withSuffix } from './usernames';
+import { usernameFrom } from './usernames';
 
 export interface UserRecord {
   id: number;
@@ -91,17 +92,13 @@ export function userService(store: UserStore, sessions: UserSessions, throttle: 
    * random suffix (the unique index decides, so two sign-ins racing for a name cannot both get it).
    */
   async function createFor(identity: LinkedIdentity & { name?: string }): Promise<UserRecord> {
-    const base = usernameFrom(identity);
-    for (let attempt = 0; ; attempt++) {
-      const username = attempt === 0 ? base : withSuffix(base);
-      try {
-        const user = { username, email: identity.email, passwordHash: null };
-        const id = await store.insertWithIdentity(user, identity);
-        return { ...user, id, bio: null, image: null, emailVerified: identity.emailVerified };
-      } catch (error) {
-        if (!(error instanceof Conflict && error.errors.username) || attempt === 4) throw error;
-      }
-    }
+    const user = { email: identity.email, passwordHash: null };
+    const { name: username, saved: id } = await saveUnderFreeName(
+      usernameFrom(identity),
+      'username',
+      (username) => store.insertWithIdentity({ ...user, username }, identity),
+    );
+    return { ...user, username, id, bio: null, image: null, emailVerified: identity.emailVerified };
   }
 
   /**

@@ -1,5 +1,3 @@
-import { randomBytes } from 'node:crypto';
-
 /** Room left under the 64-character limit for a `-` and a suffix when the plain name is taken. */
 const maxBase = 56;
 
@@ -22,6 +20,3 @@ export function usernameFrom({ name, email }: { name?: string; email?: string })
   }
   return 'user';
 }
-
-/** The same name with a random suffix, for when the plain one is taken: `jake.doe-4f1c`. */
-export const withSuffix = (base: string) => `${base}-${randomBytes(2).toString('hex')}`;

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { load } from 'js-yaml';
 import {
@@ -29,6 +29,8 @@ const allowedEnvironment = [
   'ACCESS_TOKEN_TTL',
   'JWT_ISSUER',
   'LOG_LEVEL',
+  // Empty on deployed stages (see the source-map test below); only `local` sets it.
+  'NODE_OPTIONS',
 ];
 /**
  * Social sign-in alone also learns the providers' client ids (public, per stage); the hook, how many to
@@ -109,6 +111,44 @@ test('prod takes the short access-token lifetime and the web app as its only COR
     ACCESS_TOKEN_TTL: '15m',
     CORS_ORIGINS: 'https://conduit.example.com',
   });
+});
+
+test('deployed bundles ship no source maps, and no function turns source maps on', () => {
+  for (const stage of deployedStages) {
+    const zips = readdirSync(packagedFolder(stage)).filter((file) => file.endsWith('.zip'));
+    const entries = zips.flatMap((zip) =>
+      execFileSync('unzip', ['-Z1', path.join(packagedFolder(stage), zip)], { encoding: 'utf8' })
+        .split('\n')
+        .filter(Boolean)
+        .map((entry) => ({ zip, entry })),
+    );
+    const bundles = entries.filter(({ entry }) => entry.endsWith('.js'));
+    // esbuild links a bundle to its map (or inlines it) in a last-line comment.
+    const linked = bundles.filter(({ zip, entry }) =>
+      /\/\/# sourceMappingURL=\S+\s*$/.test(
+        execFileSync('unzip', ['-p', path.join(packagedFolder(stage), zip), entry], {
+          encoding: 'utf8',
+          maxBuffer: 64 * 1024 * 1024,
+        }),
+      ),
+    );
+
+    expect(zips.length).toBe(Object.keys(declared).length);
+    expect(bundles.length).toBeGreaterThanOrEqual(zips.length);
+    expect(entries.filter(({ entry }) => entry.endsWith('.map'))).toEqual([]);
+    expect(linked).toEqual([]);
+    for (const { Properties } of functionsOf(stage))
+      expect(Properties.Environment.Variables.NODE_OPTIONS).toBe('');
+  }
+});
+
+test('browser scripts may read Retry-After and Allow: the HTTP API exposes them', () => {
+  for (const stage of deployedStages) {
+    const apis = resourcesOfType(template(stage).template, 'AWS::ApiGatewayV2::Api');
+
+    expect(apis).toHaveLength(1);
+    expect(apis[0]![1].Properties.CorsConfiguration.ExposeHeaders).toEqual(['Retry-After', 'Allow']);
+  }
 });
 
 test('`serverless print --stage prod` resolves the whole configuration without credentials', async () => {

@@ -25,12 +25,24 @@ describe('CORS', () => {
     expect(['*', origin]).toContain(response.headers.get('access-control-allow-origin'));
     expect(response.headers.get('content-type')).toBe('application/json; charset=utf-8');
   });
+
+  it.each([
+    ['a 200', 'GET', '/api/tags'],
+    ['a 405', 'DELETE', '/api/tags'],
+  ])('lets browser scripts read Retry-After and Allow on %s', async (_case, method, path) => {
+    // Act
+    const response = await send(method, path, { headers: { origin } });
+
+    // Assert
+    const exposed = (response.headers.get('access-control-expose-headers') ?? '').toLowerCase();
+    expect(exposed.split(/\s*,\s*/)).toEqual(expect.arrayContaining(['retry-after', 'allow']));
+  });
 });
 
 describe('unknown routes', () => {
   it.each([
     ['GET', '/api/no-such-thing'],
-    ['PATCH', '/api/articles'],
+    ['PATCH', '/api/no-such-thing'],
     ['GET', '/'],
   ])('%s %s answers the 404 error envelope', async (method, path) => {
     const response = await send(method, path);
@@ -38,6 +50,39 @@ describe('unknown routes', () => {
     expect(response.status).toBe(404);
     expect(response.body).toEqual({ errors: { route: ['not found'] } });
     expect(response.headers.get('content-type')).toBe('application/json; charset=utf-8');
+  });
+});
+
+describe('known paths asked with another method', () => {
+  it.each([
+    ['PATCH', '/api/articles', 'GET, POST'],
+    ['DELETE', '/api/tags', 'GET'],
+    ['POST', '/api/user', 'GET, PUT'],
+  ])('%s %s answers 405 with Allow: %s', async (method, path, allow) => {
+    // Act
+    const response = await send(method, path);
+
+    // Assert
+    expect(response.status).toBe(405);
+    expect(response.body).toEqual({ errors: { method: [`is not allowed (allowed: ${allow})`] } });
+    expect(response.headers.get('allow')).toBe(allow);
+    expect(response.headers.get('content-type')).toBe('application/json; charset=utf-8');
+  });
+});
+
+describe('the Authorization header', () => {
+  it('sent with another scheme answers 401 saying how to send the token', async () => {
+    // Arrange
+    const { token } = await register();
+
+    // Act
+    const response = await http.get('/api/user', { headers: { authorization: `JWT ${token}` } });
+
+    // Assert
+    expect(response.status).toBe(401);
+    expect(response.body).toEqual({
+      errors: { token: ['must be sent as "Authorization: Token <jwt>" (or Bearer)'] },
+    });
   });
 });
 

@@ -117,7 +117,10 @@ describe('a database that stalls (a partition, a failover in progress)', () => {
     const [logged] = failureLogs();
     expect(logged!.error).toMatchObject({
       message: expect.stringMatching(/^Failed query: select/),
-      cause: { name: 'DatabaseTimeout', code: 'PROTOCOL_SEQUENCE_TIMEOUT' },
+      cause: {
+        name: 'DatabaseUnavailable',
+        cause: { name: 'DatabaseTimeout', code: 'PROTOCOL_SEQUENCE_TIMEOUT' },
+      },
     });
   });
 });
@@ -141,7 +144,10 @@ describe('a connection dropped inside a transaction', () => {
     const [logged] = failureLogs();
     expect(logged!.error).toMatchObject({
       message: expect.stringMatching(/^Failed query: insert into `article_tags`/),
-      cause: { code: expect.stringMatching(/^(ECONNRESET|PROTOCOL_CONNECTION_LOST|EPIPE)$/) },
+      cause: {
+        name: 'DatabaseUnavailable',
+        cause: { code: expect.stringMatching(/^(ECONNRESET|PROTOCOL_CONNECTION_LOST|EPIPE)$/) },
+      },
     });
     // Never the statement's parameters (drizzle's own message lists them after "params:").
     expect(JSON.stringify(logged)).not.toContain('params');

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createConnection, type Connection } from 'mysql2/promise';
-import { serverOf } from '#db/local-server';
-import { dropUsers, provisionUsers, urlFor } from '#db/users';
+import { dropUsers, provisionUsers } from '#db/accounts';
+import { serverOf, urlFor } from '#db/urls';
 import type { TestDatabase } from '../support/test-database';
 
 // Every other integration test already runs its requests as the app user and was migrated by the migrator

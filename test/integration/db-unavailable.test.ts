@@ -1,6 +1,6 @@
 import { closeDatabase } from '#db/client';
-import { resetSettings } from '#lib/config/env';
 import { api, type ApiResponse } from '../support/api';
+import { resetLazyValues } from '#lib/lazy';
 
 // Jest gives each test file its own module registry, so pointing this file's pool at a dead port leaves
 // every other file's database alone.
@@ -12,7 +12,7 @@ beforeAll(async () => {
   // Port 1 on this machine: nothing listens, so every connection is refused at once.
   process.env.DB_PORT = '1';
   process.env.DB_NAME = 'conduit_unreachable';
-  resetSettings();
+  resetLazyValues();
   await closeDatabase();
   log = jest.spyOn(console, 'error').mockImplementation(() => {});
 });
@@ -22,7 +22,7 @@ afterAll(async () => {
   await closeDatabase();
   process.env.DB_PORT = realPort;
   process.env.DB_NAME = realName;
-  resetSettings();
+  resetLazyValues();
 });
 
 const header = (response: ApiResponse, name: string): string | undefined =>

@@ -1,6 +1,6 @@
 import { closeDatabase } from '#db/client';
 import { maxBodyBytes } from '#lib/http/route';
-import { users } from '#lib/users/index';
+import { users } from '#lib/services';
 import { api, request, type ApiResponse } from '../support/api';
 import { registerUser, unique, type TestUser } from '../support/fixtures';
 
@@ -106,11 +106,36 @@ describe('routing', () => {
     expect(response.body).toEqual({ errors: { route: ['not found'] } });
   });
 
-  test('a known path with an unsupported method is 404 route not found', async () => {
-    const response = await api.delete('/api/tags');
+  test.each([
+    ['DELETE', '/api/tags', 'GET'],
+    ['PATCH', '/api/articles', 'GET, POST'],
+    ['POST', '/api/user', 'GET, PUT'],
+    ['GET', '/api/articles/some-slug/comments/1', 'DELETE'],
+    // Also an article slug: whatever a route of either path answers is allowed.
+    ['POST', '/api/articles/feed', 'DELETE, GET, PUT'],
+  ])('%s %s (a known path) is 405 with Allow: %s', async (method, url, allow) => {
+    // Act
+    const response = await request(method, url);
 
+    // Assert
+    expect(response.status).toBe(405);
+    expect(response.body).toEqual({ errors: { method: [`is not allowed (allowed: ${allow})`] } });
+    expect(header(response, 'allow')).toBe(allow);
+    expectClientError(response);
+  });
+
+  test.each([
+    ['PATCH', '/api/nope'],
+    ['DELETE', '/api/articles/'],
+    ['GET', '/api/tags/extra'],
+  ])('%s %s (an unknown path) is 404 route not found, with no Allow', async (method, url) => {
+    // Act
+    const response = await request(method, url);
+
+    // Assert
     expect(response.status).toBe(404);
     expect(response.body).toEqual({ errors: { route: ['not found'] } });
+    expect(header(response, 'allow')).toBeUndefined();
   });
 });
 
@@ -126,6 +151,7 @@ describe('reply headers', () => {
     ['a 401', () => api.get('/api/user', { headers: origin }), 401],
     ['a 404', () => api.get(`/api/profiles/${unique('ghost')}`, { headers: origin }), 404],
     ['a 404 route', () => api.get('/api/nope', { headers: origin }), 404],
+    ['a 405', () => api.delete('/api/tags', { headers: origin }), 405],
     ['a 422', () => api.post('/api/users', { user: {} }, { headers: origin }), 422],
     ['a 400', () => api.post('/api/users', '{', { headers: origin }), 400],
     [
@@ -145,6 +171,18 @@ describe('reply headers', () => {
       expect(header(response, 'access-control-allow-origin')).toBeTruthy();
     },
   );
+
+  test.each([
+    ['a 200', () => api.get('/api/tags', { headers: origin })],
+    ['a 405', () => api.delete('/api/tags', { headers: origin })],
+  ])('%s reply lets browser scripts read Retry-After and Allow', async (_case, send) => {
+    // Act
+    const response = await send();
+
+    // Assert
+    const exposed = (header(response, 'access-control-expose-headers') ?? '').toLowerCase();
+    expect(exposed.split(/\s*,\s*/)).toEqual(expect.arrayContaining(['retry-after', 'allow']));
+  });
 });
 
 function fresh() {

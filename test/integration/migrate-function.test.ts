@@ -4,8 +4,9 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { createConnection } from 'mysql2/promise';
-import { resolveServer } from '#db/local-server';
-import { dropUsers, urlFor } from '#db/users';
+import { dropUsers } from '#db/accounts';
+import { urlFor } from '#db/urls';
+import { resolveServer } from '../../scripts/local-server';
 import { handler } from '../../functions/deploy/migrate';
 
 // The deploy-time migrate function against the real server: its secrets come from a mocked Secrets Manager

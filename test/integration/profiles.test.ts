@@ -59,6 +59,19 @@ describe('GET /api/profiles/:username', () => {
     expect(response.body).toEqual({ errors: { token: ['is invalid'] } });
   });
 
+  test('a token sent with another scheme is 401 saying how to send it, though anonymous viewers are welcome', async () => {
+    const viewer = await registerUser();
+
+    const response = await api.get(`/api/profiles/${celeb.username}`, {
+      headers: { authorization: `JWT ${viewer.token}` },
+    });
+
+    expect(response.status).toBe(401);
+    expect(response.body).toEqual({
+      errors: { token: ['must be sent as "Authorization: Token <jwt>" (or Bearer)'] },
+    });
+  });
+
   test('a percent-encoded non-ASCII username is found', async () => {
     const username = `${unique('ü')}ñ`;
     await registerUser({ username, email: `${unique()}@example.com` });

@@ -1,9 +1,9 @@
 import type { Context } from 'aws-lambda';
 import { closeDatabase } from '#db/client';
-import { resetSettings } from '#lib/config/env';
 import { warmUpEvent } from '#lib/deploy/warm-up';
 import { handler as listTags } from '../../functions/tags/list';
 import { api } from '../support/api';
+import { resetLazyValues } from '#lib/lazy';
 
 // What the deployment alarms see while the database is down: this file's pool points at a dead port (Jest
 // gives each file its own module registry), and Powertools Metrics is on, writing to a captured stdout.
@@ -14,7 +14,7 @@ let silenced: jest.SpyInstance[];
 beforeAll(async () => {
   process.env.DB_PORT = '1';
   process.env.POWERTOOLS_METRICS_DISABLED = 'false';
-  resetSettings();
+  resetLazyValues();
   await closeDatabase();
 });
 
@@ -32,7 +32,7 @@ afterAll(async () => {
   await closeDatabase();
   process.env.DB_PORT = realPort;
   process.env.POWERTOOLS_METRICS_DISABLED = 'true';
-  resetSettings();
+  resetLazyValues();
 });
 
 const metricLines = () =>

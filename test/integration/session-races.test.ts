@@ -3,14 +3,14 @@ import { decodeJwt } from 'jose';
 import { createPool, type Pool } from 'mysql2/promise';
 import { closeDatabase, connectionTargetOf, poolOptions } from '#db/client';
 import { sessionRepository } from '#db/repositories/sessions';
-import { urlFor } from '#db/users';
-import { databaseOf, serverOf } from '#db/local-server';
+import { databaseOf, serverOf, urlFor } from '#db/urls';
 import { sessionService, type SessionStore } from '#lib/auth/sessions';
 import { signAccessToken } from '#lib/auth/tokens';
-import { forgetSecrets, useSecrets } from '#lib/config/secrets';
+import { useSecrets } from '#lib/config/secrets';
 import { Unauthorized } from '#lib/errors';
 import { registerUser } from '../support/fixtures';
 import type { TestDatabase } from '../support/test-database';
+import { resetLazyValues } from '#lib/lazy';
 
 // A function's pool has 2 connections, so requests made in one test process never really overlap. On AWS
 // every concurrent request has a container (and a connection) of its own: this suite gives the session
@@ -31,7 +31,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  forgetSecrets();
+  resetLazyValues();
   await Promise.all([pool.end(), closeDatabase()]);
 });
 

@@ -1,11 +1,12 @@
 import { exportSPKI } from 'jose';
 import { createHash } from 'node:crypto';
 import { closeDatabase } from '#db/client';
-import { resetSocialSettings, type Provider } from '#lib/auth/social';
+import { type Provider } from '#lib/auth/social';
 import { api } from '../support/api';
 import { registerUser, unique } from '../support/fixtures';
 import { defaultNonce, startIdentityProvider, type IdentityProvider } from '../support/identity-provider';
 import { asAdmin } from '../support/test-database';
+import { resetLazyValues } from '#lib/lazy';
 
 // Google, Apple and Kakao are played by a local identity provider: real RS256 keys, a real JWKS over HTTP
 // on 127.0.0.1, tokens with each provider's real issuer. Nothing leaves the machine.
@@ -15,12 +16,12 @@ let idp: IdentityProvider;
 beforeAll(async () => {
   idp = await startIdentityProvider();
   Object.assign(process.env, idp.environment());
-  resetSocialSettings();
+  resetLazyValues();
 });
 
 afterAll(async () => {
   process.env = saved;
-  resetSocialSettings();
+  resetLazyValues();
   await idp.stop();
   await closeDatabase();
 });
@@ -170,7 +171,7 @@ describe('POST /api/users/social', () => {
 
     expect([first.status, second.status]).toEqual([201, 201]);
     expect(second.body.user.username).not.toBe(first.body.user.username);
-    expect(second.body.user.username).toMatch(/^jake\.doe(-[0-9a-f]{4})?$/);
+    expect(second.body.user.username).toMatch(/^jake\.doe(-[0-9a-z]{6})?$/);
   });
 
   test('two concurrent first sign-ins with one identity end in one account', async () => {
@@ -284,7 +285,7 @@ describe('POST /api/users/social', () => {
 
   test('a provider this stage has no client ids for → 422 provider is not enabled', async () => {
     process.env.KAKAO_CLIENT_IDS = '';
-    resetSocialSettings();
+    resetLazyValues();
     try {
       const response = await signIn('kakao', await person('kakao'));
 
@@ -292,12 +293,12 @@ describe('POST /api/users/social', () => {
       expect(response.body).toEqual({ errors: { provider: ['is not enabled'] } });
     } finally {
       Object.assign(process.env, idp.environment());
-      resetSocialSettings();
+      resetLazyValues();
     }
   });
 
   test("the provider's keys unreachable → 503 with Retry-After, no detail", async () => {
-    resetSocialSettings();
+    resetLazyValues();
     idp.behave(500);
     try {
       const response = await signIn('google', await person('google'));
@@ -307,7 +308,7 @@ describe('POST /api/users/social', () => {
       expect(response.raw).not.toMatch(/jwks|127\.0\.0\.1|google/i);
     } finally {
       idp.behave('serve');
-      resetSocialSettings();
+      resetLazyValues();
     }
   });
 });

@@ -9,6 +9,9 @@ afterAll(closeDatabase);
 const credentialsInvalid = { errors: { credentials: ['invalid'] } };
 const tokenMissing = { errors: { token: ['is missing'] } };
 const tokenInvalid = { errors: { token: ['is invalid'] } };
+const tokenSchemeWrong = {
+  errors: { token: ['must be sent as "Authorization: Token <jwt>" (or Bearer)'] },
+};
 
 const newUser = (overrides: Record<string, unknown> = {}) => {
   const username = unique('reg');
@@ -222,9 +225,40 @@ describe('GET /api/user', () => {
     expect(response.body).toEqual(tokenMissing);
   });
 
-  test('an unknown scheme is 401 token is invalid', async () => {
-    const response = await api.get('/api/user', { headers: { authorization: `Basic ${jake.token}` } });
+  test.each([
+    ['another scheme', (token: string) => `JWT ${token}`],
+    ['Basic', (token: string) => `Basic ${token}`],
+    ['a bare token', (token: string) => token],
+    ['a scheme run into the token', (token: string) => `Token${token}`],
+  ])('%s is 401 saying how to send the token', async (_case, authorization) => {
+    // Act
+    const response = await api.get('/api/user', { headers: { authorization: authorization(jake.token) } });
 
+    // Assert
+    expect(response.status).toBe(401);
+    expect(response.body).toEqual(tokenSchemeWrong);
+  });
+
+  test.each([
+    ['a lowercase scheme', `token`],
+    ['an uppercase scheme', `BEARER`],
+  ])('%s is accepted', async (_case, scheme) => {
+    // Act
+    const response = await api.get('/api/user', { headers: { authorization: `${scheme} ${jake.token}` } });
+
+    // Assert
+    expect(response.status).toBe(200);
+  });
+
+  test.each([
+    ['Token with nothing after it', 'Token'],
+    ['Bearer with a token that is not a JWT', 'Bearer not-a-jwt'],
+    ['Token with two tokens', 'Token a.b.c d.e.f'],
+  ])('the right scheme with a bad token (%s) is still 401 token is invalid', async (_case, authorization) => {
+    // Act
+    const response = await api.get('/api/user', { headers: { authorization } });
+
+    // Assert
     expect(response.status).toBe(401);
     expect(response.body).toEqual(tokenInvalid);
   });

@@ -1,17 +1,23 @@
 import type { Context } from 'aws-lambda';
-import { closeDatabase, currentPool } from '#db/client';
 import { warmUpEvent } from '#lib/deploy/warm-up';
 import { handler as listTags } from '../../functions/tags/list';
 import { handler as notFound } from '../../functions/routes/not-found';
 import { api } from '../support/api';
+import { databaseThroughProxy, type DatabaseProxy } from '../support/database-proxy';
 
 const context = { functionName: 'conduit-api-test-listTags', functionVersion: '7' } as Context;
 
-afterAll(closeDatabase);
+let proxy: DatabaseProxy;
+
+beforeAll(async () => {
+  proxy = await databaseThroughProxy();
+});
+
+afterAll(() => proxy.restore());
 
 test('a warm-up loads the secrets, opens the database connection and answers ready, holding its environment', async () => {
-  // Arrange
-  await closeDatabase();
+  // Arrange: no connection open yet
+  expect(proxy.openConnections()).toBe(0);
   const started = Date.now();
 
   // Act
@@ -19,7 +25,7 @@ test('a warm-up loads the secrets, opens the database connection and answers rea
 
   // Assert
   expect(reply).toEqual({ status: 'ready', function: 'conduit-api-test-listTags', version: '7' });
-  expect(currentPool()).toBeDefined();
+  expect(proxy.openConnections()).toBeGreaterThan(0);
   expect(Date.now() - started).toBeGreaterThanOrEqual(290);
 });
 

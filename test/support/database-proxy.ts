@@ -1,6 +1,6 @@
 import { closeDatabase } from '#db/client';
-import { resetSettings } from '#lib/config/env';
 import { startProxy, type TcpProxy } from './tcp-proxy';
+import { resetLazyValues } from '#lib/lazy';
 
 /**
  * Points this test file's functions at `port` on this machine: its pools close and the next statement opens
@@ -10,7 +10,7 @@ export async function pointDatabaseAt(port: number): Promise<void> {
   await closeDatabase();
   process.env.DB_HOST = '127.0.0.1';
   process.env.DB_PORT = String(port);
-  resetSettings();
+  resetLazyValues();
 }
 
 export interface DatabaseProxy extends TcpProxy {
@@ -31,7 +31,7 @@ export async function databaseThroughProxy(): Promise<DatabaseProxy> {
       await closeDatabase();
       await proxy.close();
       Object.assign(process.env, { DB_HOST: saved.host, DB_PORT: saved.port });
-      resetSettings();
+      resetLazyValues();
     },
   });
 }

@@ -40,6 +40,8 @@ const signingKeys = 'e2e-1=e2e-signing-key-that-is-at-least-32-characters';
 
 export interface Offline {
   url: string;
+  /** serverless-offline's Lambda Invoke API (`POST /2015-03-31/functions/<name>/invocations`). */
+  lambdaUrl: string;
   pid: number;
   /** Its build folder, removed by `stop()` (or by e2e-teardown.ts for the shared one). */
   workFolder: string;
@@ -82,6 +84,7 @@ export async function startOffline(label: string, environment: Record<string, st
   const url = `http://localhost:${port}`;
   const offline: Offline = {
     url,
+    lambdaUrl: `http://localhost:${lambdaPort}`,
     pid: child.pid!,
     workFolder: path.join(root, workFolder),
     async stop() {

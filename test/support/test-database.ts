@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { createConnection } from 'mysql2/promise';
-import { databaseOf, resolveServer, serverOf, withDatabase } from '#db/local-server';
+import { dropUsers, functionEnvironment, provisionUsers, type Account } from '#db/accounts';
 import { migrateDatabase } from '#db/migrate';
-import { dropUsers, functionEnvironment, provisionUsers, urlFor, type Account } from '#db/users';
+import { databaseOf, serverOf, urlFor, withDatabase } from '#db/urls';
+import { resolveServer } from '../../scripts/local-server';
 
 const loopback = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
 
@@ -32,7 +33,7 @@ const secret = () => randomBytes(18).toString('base64url');
 
 /**
  * A database of its own for one test run, set up as production is: the two service users are created
- * (db/users.ts), the migrator applies the migrations, and the functions will connect as the app user.
+ * (db/accounts.ts), the migrator applies the migrations, and the functions will connect as the app user.
  */
 export async function createTestDatabase(label: string): Promise<TestDatabase> {
   const server = await resolveServer();

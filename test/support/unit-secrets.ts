@@ -1,4 +1,5 @@
-import { forgetSecrets, useSecrets } from '#lib/config/secrets';
+import { useSecrets } from '#lib/config/secrets';
+import { resetLazyValues } from '#lib/lazy';
 
 /**
  * For unit tests that sign tokens: installs a signing key as the secrets middleware would after fetching
@@ -11,5 +12,5 @@ export function withUnitTestSigningKey(): void {
       signingKeys: 'k1=a-unit-test-secret-that-is-long-enough-0123456789',
     });
   });
-  afterAll(forgetSecrets);
+  afterAll(resetLazyValues);
 }

@@ -1,7 +1,8 @@
 import { connectionTargetOf, poolOptions } from '#db/client';
 import { ConfigError, MissingSecret } from '#lib/config/errors';
 import { loadDatabaseSettings, loadTokenSettings } from '#lib/config/env';
-import { environmentVariableOf, parseSigningKeys, useSecrets, forgetSecrets } from '#lib/config/secrets';
+import { environmentVariableOf, parseSigningKeys, useSecrets } from '#lib/config/secrets';
+import { resetLazyValues } from '#lib/lazy';
 
 describe('database settings', () => {
   const valid = { DB_HOST: 'db.internal', DB_NAME: 'conduit', DB_USER: 'conduit_app' };
@@ -98,7 +99,7 @@ describe('signing keys', () => {
 });
 
 describe('useSecrets', () => {
-  afterEach(forgetSecrets);
+  afterEach(resetLazyValues);
 
   it.each([
     ['an empty password', { databasePassword: '', signingKeys: `k=${'s'.repeat(32)}` }],

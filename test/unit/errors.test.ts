@@ -1,4 +1,12 @@
-import { DatabaseTimeout, driverError, duplicateKey, isConnectionFailure, isUnavailable } from '#db/errors';
+import {
+  asDomainError,
+  DatabaseTimeout,
+  DatabaseUnavailable,
+  driverError,
+  duplicateKey,
+  isConnectionFailure,
+  meansRetryLater,
+} from '#db/errors';
 import { MissingSecret, SecretsUnavailable } from '#lib/config/errors';
 import { Conflict, Forbidden, Invalid, NotFound, Unauthorized } from '#lib/errors';
 import { toErrorReply } from '#lib/http/errors';
@@ -36,10 +44,10 @@ describe('toErrorReply', () => {
   });
 
   it.each(['ECONNREFUSED', 'PROTOCOL_CONNECTION_LOST', 'ER_CON_COUNT_ERROR', 'ETIMEDOUT'])(
-    'answers 503 with retry-after for a %s connection failure',
+    'answers 503 with retry-after for a %s connection failure, as db/ reports it',
     (code) => {
       // Act
-      const reply = toErrorReply(driverFailure(code), requestId);
+      const reply = toErrorReply(wrapped(asDomainError(driverFailure(code))), requestId);
 
       // Assert
       expect(reply.statusCode).toBe(503);
@@ -50,7 +58,7 @@ describe('toErrorReply', () => {
 
   it('answers 503 for a connection failure wrapped as the cause of a query error', () => {
     // Act
-    const reply = toErrorReply(wrapped(driverFailure('ECONNRESET')), requestId);
+    const reply = toErrorReply(wrapped(asDomainError(driverFailure('ECONNRESET'))), requestId);
 
     // Assert
     expect(reply.statusCode).toBe(503);
@@ -59,7 +67,7 @@ describe('toErrorReply', () => {
 
   it('answers 503 for a statement that got no reply within the deadline', () => {
     // Act
-    const reply = toErrorReply(wrapped(new DatabaseTimeout('no reply')), requestId);
+    const reply = toErrorReply(wrapped(asDomainError(new DatabaseTimeout('no reply'))), requestId);
 
     // Assert
     expect(reply.statusCode).toBe(503);
@@ -73,10 +81,14 @@ describe('toErrorReply', () => {
     });
 
     // Act
-    const reply = toErrorReply(wrapped(closed), requestId);
+    const reply = toErrorReply(wrapped(asDomainError(closed)), requestId);
 
     // Assert
     expect(reply.statusCode).toBe(503);
+  });
+
+  it('answers a bare driver error with a 500: the HTTP layer knows no MySQL codes, db/ maps them', () => {
+    expect(toErrorReply(driverFailure('ECONNREFUSED'), requestId).statusCode).toBe(500);
   });
 
   it('answers 503 with retry-after when the secret store cannot be read', () => {
@@ -234,12 +246,31 @@ describe('duplicateKey', () => {
   });
 });
 
-describe('isUnavailable / driverError', () => {
+describe('asDomainError / meansRetryLater / driverError', () => {
   it('is false for query errors that retrying would not fix', () => {
-    expect(isUnavailable(driverFailure('ER_DUP_ENTRY'))).toBe(false);
-    expect(isUnavailable(driverFailure('ER_PARSE_ERROR'))).toBe(false);
-    expect(isUnavailable(new Error('no code'))).toBe(false);
-    expect(isUnavailable(null)).toBe(false);
+    expect(meansRetryLater(driverFailure('ER_DUP_ENTRY'))).toBe(false);
+    expect(meansRetryLater(driverFailure('ER_PARSE_ERROR'))).toBe(false);
+    expect(meansRetryLater(new Error('no code'))).toBe(false);
+    expect(meansRetryLater(null)).toBe(false);
+  });
+
+  it('turns a driver error that means "retry later" into DatabaseUnavailable, keeping it as the cause', () => {
+    // Arrange
+    const driver = driverFailure('ER_LOCK_DEADLOCK');
+
+    // Act
+    const mapped = asDomainError(driver);
+
+    // Assert
+    expect(mapped).toBeInstanceOf(DatabaseUnavailable);
+    expect((mapped as Error).message).toBe('the database did not answer (ER_LOCK_DEADLOCK)');
+    expect((mapped as Error).cause).toBe(driver);
+  });
+
+  it('passes any other error through unchanged', () => {
+    const duplicate = driverFailure('ER_DUP_ENTRY');
+
+    expect(asDomainError(duplicate)).toBe(duplicate);
   });
 
   it('follows a chain of causes to the driver error', () => {

@@ -1,6 +1,7 @@
 import { load } from 'js-yaml';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { MethodNotAllowed } from '#lib/http/problems';
 
 /**
  * openapi.yml describes the API that serverless.yml deploys: the two must name the same routes, and the
@@ -310,5 +311,45 @@ describe('openapi.yml', () => {
     // Assert
     expect(catchAll).toBe(true);
     expect(reply?.content?.['application/json']?.example).toEqual({ errors: { route: ['not found'] } });
+  });
+
+  it("documents the catch-all route's 405 reply as the code builds it, with its Allow header", () => {
+    // Arrange
+    const problem = new MethodNotAllowed(['GET', 'POST']);
+
+    // Act
+    const reply = document.components?.responses?.MethodNotAllowed;
+    const allow = resolved(document, reply?.headers?.Allow ?? {});
+
+    // Assert
+    expect(problem.statusCode).toBe(405);
+    expect(reply?.content?.['application/json']?.example).toEqual({ errors: problem.errors });
+    expect(allow.required).toBe(true);
+    expect(allow.example).toBe(problem.headers?.allow);
+  });
+
+  it('states the security of every operation, public ones included (`security: []`)', () => {
+    // Act
+    const unstated = operations
+      .filter(({ operation }) => operation.security === undefined && document.security === undefined)
+      .map(({ key }) => key);
+
+    // Assert
+    expect(unstated).toEqual([]);
+    expect(
+      operations.some(({ operation }) => Array.isArray(operation.security) && !operation.security.length),
+    ).toBe(true);
+  });
+
+  it('shows the 401 a token sent with another scheme gets', () => {
+    // Act
+    const examples = resolved(document, document.components.responses.Unauthorized).content[
+      'application/json'
+    ].examples;
+
+    // Assert
+    expect(Object.values<Json>(examples).map(({ value }) => value)).toContainEqual({
+      errors: { token: ['must be sent as "Authorization: Token <jwt>" (or Bearer)'] },
+    });
   });
 });

@@ -3,7 +3,8 @@ import { clearCache } from '@middy/util';
 import { mockClient } from 'aws-sdk-client-mock';
 import { MissingSecret, SecretsUnavailable } from '#lib/config/errors';
 import { loadSecretsNow } from '#lib/config/load-secrets';
-import { forgetSecrets, secrets } from '#lib/config/secrets';
+import { secrets } from '#lib/config/secrets';
+import { resetLazyValues } from '#lib/lazy';
 
 const ssm = mockClient(SSMClient);
 const prefix = '/conduit/test';
@@ -26,7 +27,7 @@ function answer(values: Record<string, string>) {
 beforeEach(() => {
   ssm.reset();
   clearCache();
-  forgetSecrets();
+  resetLazyValues();
   jest.useFakeTimers({ now: new Date('2026-11-25T12:00:00Z') });
 });
 

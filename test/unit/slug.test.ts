@@ -1,4 +1,5 @@
-import { isSlugOf, slugify, withSuffix } from '#lib/articles/slug';
+import { isSlugOf, slugify } from '#lib/articles/slug';
+import { withSuffix } from '#lib/unique-names';
 
 describe('slugify', () => {
   it('lower-cases words and joins them with single dashes, dropping punctuation', () => {

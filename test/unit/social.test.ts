@@ -3,7 +3,7 @@ import { base64url, exportSPKI, generateKeyPair, UnsecuredJWT } from 'jose';
 import {
   ProviderUnavailable,
   providers,
-  resetSocialSettings,
+  loadSocialSettings,
   socialSettings,
   verifyIdToken,
   type Provider,
@@ -17,6 +17,7 @@ import {
   startIdentityProvider,
   type IdentityProvider,
 } from '../support/identity-provider';
+import { resetLazyValues } from '#lib/lazy';
 
 const savedEnv = { ...process.env };
 let idp: IdentityProvider;
@@ -28,13 +29,13 @@ beforeAll(async () => {
 beforeEach(() => {
   // A fresh container: settings and key sets are read again, from an environment that points at the local IdP.
   process.env = { ...savedEnv, ...idp.environment() };
-  resetSocialSettings();
+  resetLazyValues();
   idp.behave('serve');
 });
 
 afterAll(async () => {
   process.env = savedEnv;
-  resetSocialSettings();
+  resetLazyValues();
   await idp.stop();
 });
 
@@ -90,7 +91,7 @@ describe('verifyIdToken accepts', () => {
   it("a token for any of the stage's client ids (web, iOS, Android apps)", async () => {
     // Arrange
     process.env.GOOGLE_CLIENT_IDS = ` web.apps.googleusercontent.com , ${clientIds.google},,`;
-    resetSocialSettings();
+    resetLazyValues();
     const token = await idp.signIdToken('google');
 
     // Act / Assert
@@ -326,7 +327,7 @@ describe('providers', () => {
   it('a provider without client ids is not enabled (422), and its keys are not fetched', async () => {
     // Arrange
     process.env.KAKAO_CLIENT_IDS = ' , ';
-    resetSocialSettings();
+    resetLazyValues();
     const token = await idp.signIdToken('kakao');
     const before = idp.requests;
 
@@ -391,7 +392,7 @@ describe('the key set', () => {
     const gone = await startIdentityProvider();
     await gone.stop();
     process.env.GOOGLE_JWKS_URL = gone.jwksUrl;
-    resetSocialSettings();
+    resetLazyValues();
     const token = await idp.signIdToken('google');
 
     // Act
@@ -444,7 +445,7 @@ describe('the key set', () => {
 describe('socialSettings', () => {
   it('reads comma-separated client ids and uses the providers’ own key sets by default', () => {
     // Act
-    const settings = socialSettings({
+    const settings = loadSocialSettings({
       GOOGLE_CLIENT_IDS: ' web , ios,,android ',
       APPLE_CLIENT_IDS: 'com.example',
     });
@@ -460,7 +461,7 @@ describe('socialSettings', () => {
   it.each(['https://keys.example.test/jwks', 'http://127.0.0.1:9999/jwks', 'http://localhost:9999/jwks'])(
     'takes a key set override %s',
     (url) => {
-      expect(socialSettings({ APPLE_JWKS_URL: url }).apple.jwksUrl).toBe(url);
+      expect(loadSocialSettings({ APPLE_JWKS_URL: url }).apple.jwksUrl).toBe(url);
     },
   );
 
@@ -470,7 +471,7 @@ describe('socialSettings', () => {
     ['another scheme', 'file:///etc/jwks.json'],
   ])('fails with a ConfigError naming the variable for %s', (_case, url) => {
     // Act
-    const attempt = () => socialSettings({ KAKAO_JWKS_URL: url });
+    const attempt = () => loadSocialSettings({ KAKAO_JWKS_URL: url });
 
     // Assert
     expect(attempt).toThrow(ConfigError);
@@ -484,7 +485,7 @@ describe('socialSettings', () => {
     // Act
     process.env.GOOGLE_CLIENT_IDS = 'changed-after-first-use';
     const cached = socialSettings();
-    resetSocialSettings();
+    resetLazyValues();
     const reread = socialSettings();
 
     // Assert

@@ -1,8 +1,8 @@
 import { SignJWT, UnsecuredJWT, base64url, exportSPKI, generateKeyPair } from 'jose';
 import { signAccessToken, verifyAccessToken } from '#lib/auth/tokens';
-import { resetSettings } from '#lib/config/env';
-import { forgetSecrets, useSecrets } from '#lib/config/secrets';
+import { useSecrets } from '#lib/config/secrets';
 import { Unauthorized } from '#lib/errors';
+import { resetLazyValues } from '#lib/lazy';
 
 const secretText = 'the-unit-test-signing-secret-0123456789abcdef';
 const secret = new TextEncoder().encode(secretText);
@@ -12,7 +12,7 @@ const previousText = 'the-signing-secret-before-the-rotation-0123456789';
 
 /** Installs signing keys as the secrets middleware would after fetching them. */
 function signingKeys(value: string): void {
-  forgetSecrets();
+  resetLazyValues();
   useSecrets({ databasePassword: 'unused-here', signingKeys: value });
 }
 
@@ -20,14 +20,14 @@ beforeEach(() => {
   process.env.JWT_ISSUER = 'conduit-test';
   process.env.JWT_AUDIENCE = 'conduit-api-test';
   process.env.ACCESS_TOKEN_TTL = '15m';
-  resetSettings();
+  resetLazyValues();
   signingKeys(`k-test=${secretText}`);
 });
 
 afterAll(() => {
   process.env = savedEnv;
-  resetSettings();
-  forgetSecrets();
+  resetLazyValues();
+  resetLazyValues();
 });
 
 interface Overrides {

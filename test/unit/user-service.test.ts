@@ -479,7 +479,7 @@ describe('userService.signInWith (a verified provider identity)', () => {
     const { user } = await service.signInWith(google());
 
     // Assert
-    expect(user.username).toMatch(/^jake\.doe-[0-9a-f]{4}$/);
+    expect(user.username).toMatch(/^jake\.doe-[0-9a-z]{6}$/);
   });
 
   it('a passwordless account cannot be logged into with any password', async () => {

@@ -1,5 +1,6 @@
 import { username } from '#lib/users/schemas';
-import { usernameFrom, withSuffix } from '#lib/users/usernames';
+import { usernameFrom } from '#lib/users/usernames';
+import { withSuffix } from '#lib/unique-names';
 import * as z from 'zod/mini';
 
 describe('usernameFrom', () => {

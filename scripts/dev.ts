@@ -4,10 +4,11 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import path from 'node:path';
 import { parseEnv } from 'node:util';
-import { databaseOf, serverOf } from './local-server';
-import { developmentDatabaseUrl, migrateDatabase } from './migrate';
+import { functionEnvironment, provisionUsers } from '#db/accounts';
+import { migrateDatabase } from '#db/migrate';
+import { databaseOf, serverOf, urlFor } from '#db/urls';
+import { developmentDatabaseUrl } from './local-server';
 import { demoPassword, seedDatabase } from './seed';
-import { functionEnvironment, provisionUsers, urlFor } from './users';
 
 /**
  * `npm run dev`: from a fresh clone to the API on http://localhost:3000/api. Creates .env (with random

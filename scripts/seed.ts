@@ -4,13 +4,13 @@ import { hashPassword } from '#lib/auth/password';
 import { articleService } from '#lib/articles/service';
 import { commentService } from '#lib/comments/service';
 import { profileService } from '#lib/profiles/service';
-import { poolOptions, connectionTargetOf, type Database } from './client';
-import { databaseOf } from './local-server';
-import { developmentDatabaseUrl } from './migrate';
-import { articleRepository } from './repositories/articles';
-import { commentRepository } from './repositories/comments';
-import { profileRepository } from './repositories/profiles';
-import { userRepository } from './repositories/users';
+import { poolOptions, connectionTargetOf, type Database } from '#db/client';
+import { articleRepository } from '#db/repositories/articles';
+import { commentRepository } from '#db/repositories/comments';
+import { profileRepository } from '#db/repositories/profiles';
+import { userRepository } from '#db/repositories/users';
+import { databaseOf } from '#db/urls';
+import { developmentDatabaseUrl } from './local-server';
 
 /**
  * Demo data for local development. Every demo user signs in with the password `password123`:

@@ -5,8 +5,7 @@ import { createConnection } from 'mysql2/promise';
  *  - the migrator: DDL and data on the service's database only; migrations run as this user;
  *  - the app user: SELECT, INSERT, UPDATE and DELETE on that database only; every function connects as it.
  * Re-running sets the passwords again (rotation) and replaces each user's grants with exactly these.
- *
- *   DB_ADMIN_URL=mysql://admin:…@host:3306 DB_NAME=conduit DB_APP_PASSWORD=… DB_MIGRATOR_PASSWORD=… npm run db:users
+ * `npm run db:users` (scripts/database-users.ts) and the migrate function (functions/deploy/migrate.ts) run it.
  */
 export interface Account {
   user: string;
@@ -86,42 +85,9 @@ export function functionEnvironment(
   };
 }
 
-/** The URL `account` connects to `database` with, on the server `serverUrl` points at. */
-export function urlFor(serverUrl: string, database: string, { user, password }: Account): string {
-  const url = new URL(serverUrl);
-  url.username = encodeURIComponent(user);
-  url.password = encodeURIComponent(password);
-  url.pathname = `/${encodeURIComponent(database)}`;
-  return url.toString();
-}
-
 /** A variable scripts and deploy-time functions cannot do without. */
 export function required(name: string): string {
   const value = process.env[name];
   if (!value) throw new Error(`${name} is not set`);
   return value;
-}
-
-if (require.main === module) {
-  const database = process.env.DB_NAME || 'conduit';
-  Promise.resolve()
-    .then(async () => {
-      const users = {
-        database,
-        app: { user: process.env.DB_USER || 'conduit_app', password: required('DB_APP_PASSWORD') },
-        migrator: {
-          user: process.env.DB_MIGRATOR_USER || 'conduit_migrator',
-          password: required('DB_MIGRATOR_PASSWORD'),
-        },
-      };
-      await provisionUsers(required('DB_ADMIN_URL'), users);
-      console.log(
-        `users ${users.migrator.user} (${migratorPrivileges.join(', ')}) and ${users.app.user} ` +
-          `(${appPrivileges.join(', ')}) hold exactly these privileges on ${database}`,
-      );
-    })
-    .catch((error: Error) => {
-      console.error(error.message);
-      process.exit(1);
-    });
 }

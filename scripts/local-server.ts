@@ -2,6 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
 import { createConnection } from 'mysql2/promise';
+import { serverOf, withDatabase } from '#db/urls';
 
 /**
  * Finds a MySQL-family server for development and tests, in this order: DATABASE_URL; a server on
@@ -14,23 +15,6 @@ export async function resolveServer(env = process.env): Promise<string> {
   const standard = 'mysql://root@127.0.0.1:3306';
   if (await answers(standard)) return standard;
   return startPrivateServer();
-}
-
-/** The URL of `database` on the server at `serverUrl`. */
-export function withDatabase(serverUrl: string, database: string): string {
-  const url = new URL(serverUrl);
-  url.pathname = `/${database}`;
-  return url.toString();
-}
-
-export function serverOf(databaseUrl: string): string {
-  const url = new URL(databaseUrl);
-  url.pathname = '';
-  return url.toString().replace(/\/$/, '');
-}
-
-export function databaseOf(databaseUrl: string): string {
-  return decodeURIComponent(new URL(databaseUrl).pathname.slice(1));
 }
 
 export async function answers(serverUrl: string): Promise<boolean> {
@@ -113,4 +97,9 @@ async function startPrivateServer(): Promise<string> {
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
   throw new Error(`The private server did not start within 30 s; see ${path.join(home, 'server.log')}`);
+}
+
+/** DATABASE_URL, or the `conduit` database on whatever server resolveServer finds. */
+export async function developmentDatabaseUrl(): Promise<string> {
+  return process.env.DATABASE_URL || withDatabase(await resolveServer(), 'conduit');
 }
