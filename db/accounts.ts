@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { createConnection } from 'mysql2/promise';
 
 /**
@@ -18,6 +19,22 @@ export interface ServiceUsers {
   migrator: Account;
   /** Where the users may connect from (MySQL's host part): `%` by default; RDS is reached through a VPC. */
   host?: string;
+}
+
+/**
+ * The service users' names for `database` unless DB_USER / DB_MIGRATOR_USER say otherwise: named after the
+ * database (`conduit_app`, `conduit_migrator` for `conduit`), so two databases on one server (two checkouts,
+ * a test run) never share, and so never re-key or revoke, each other's users. MySQL allows 32 characters: a
+ * longer database name keeps its start and a hash of the whole.
+ */
+export function accountNamesFor(database: string, env = process.env): { app: string; migrator: string } {
+  const name = (role: string) => {
+    const plain = `${database}_${role}`;
+    if (plain.length <= 32) return plain;
+    const hash = createHash('sha256').update(database).digest('hex').slice(0, 8);
+    return `${database.slice(0, 32 - role.length - 10)}_${hash}_${role}`;
+  };
+  return { app: env.DB_USER || name('app'), migrator: env.DB_MIGRATOR_USER || name('migrator') };
 }
 
 export const appPrivileges = ['SELECT', 'INSERT', 'UPDATE', 'DELETE'];

@@ -1,4 +1,4 @@
-import { appPrivileges, migratorPrivileges, provisionUsers, required } from '#db/accounts';
+import { accountNamesFor, appPrivileges, migratorPrivileges, provisionUsers, required } from '#db/accounts';
 
 /**
  * `npm run db:users`: creates (or brings up to date) the service's two database users on a server, as its
@@ -7,15 +7,13 @@ import { appPrivileges, migratorPrivileges, provisionUsers, required } from '#db
  *   DB_ADMIN_URL=mysql://admin:…@host:3306 DB_NAME=conduit DB_APP_PASSWORD=… DB_MIGRATOR_PASSWORD=… npm run db:users
  */
 const database = process.env.DB_NAME || 'conduit';
+const names = accountNamesFor(database);
 Promise.resolve()
   .then(async () => {
     const users = {
       database,
-      app: { user: process.env.DB_USER || 'conduit_app', password: required('DB_APP_PASSWORD') },
-      migrator: {
-        user: process.env.DB_MIGRATOR_USER || 'conduit_migrator',
-        password: required('DB_MIGRATOR_PASSWORD'),
-      },
+      app: { user: names.app, password: required('DB_APP_PASSWORD') },
+      migrator: { user: names.migrator, password: required('DB_MIGRATOR_PASSWORD') },
     };
     await provisionUsers(required('DB_ADMIN_URL'), users);
     console.log(

@@ -1,10 +1,11 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { constants } from 'node:os';
 import path from 'node:path';
 import { parseEnv } from 'node:util';
-import { functionEnvironment, provisionUsers } from '#db/accounts';
+import { accountNamesFor, functionEnvironment, provisionUsers } from '#db/accounts';
 import { migrateDatabase } from '#db/migrate';
 import { databaseOf, serverOf, urlFor } from '#db/urls';
 import { developmentDatabaseUrl } from './local-server';
@@ -12,9 +13,11 @@ import { demoPassword, seedDatabase } from './seed';
 
 /**
  * `npm run dev`: from a fresh clone to the API on http://localhost:3000/api. Creates .env (with random
- * secrets) when missing, finds or starts a MySQL server, creates the `conduit` database and its two users as
- * production has them, migrates it as the migrator, seeds it as the app user, then runs
- * `serverless offline --stage local` (functions connect as the app user) until it is stopped.
+ * secrets) when missing, checks its ports are free, finds or starts a MySQL server, creates the database
+ * (DB_NAME, default `conduit`) and its two users as production has them (named after the database, so two
+ * checkouts with different DB_NAME share a server safely), migrates it as the migrator, seeds it as the app
+ * user, then runs `serverless offline --stage local` (functions connect as the app user) until it is
+ * stopped. A failing step says which it was and, for the usual causes, what to do.
  */
 const root = path.resolve(__dirname, '..');
 const bin = path.join(root, 'node_modules', '.bin');
@@ -51,6 +54,55 @@ export function localEnvironment(dir = root, env = process.env): NodeJS.ProcessE
   return { ...values, ...env };
 }
 
+/** A step of `npm run dev` failed: says which, why, and (for causes we know) what to do about it. */
+class StepFailed extends Error {
+  constructor(step: string, cause: unknown) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    const fix = fixFor(cause);
+    super(`npm run dev could not ${step}: ${reason}${fix ? `\n  fix: ${fix}` : ''}`, { cause });
+  }
+}
+
+/** What a developer can do about the failures a first run meets most. */
+function fixFor(error: unknown): string | undefined {
+  const { code } = (error ?? {}) as { code?: string };
+  switch (code) {
+    case 'ECONNREFUSED':
+    case 'ETIMEDOUT':
+    case 'ENOTFOUND':
+    case 'EHOSTUNREACH':
+      return 'start MySQL or MariaDB (127.0.0.1:3306, root, no password), or set DATABASE_URL in .env';
+    case 'ER_ACCESS_DENIED_ERROR':
+    case 'ER_DBACCESS_DENIED_ERROR':
+    case 'ER_SPECIFIC_ACCESS_DENIED_ERROR':
+    case 'ER_CANNOT_USER':
+      return 'DATABASE_URL must name an administrator (it creates the database and its users), e.g. mysql://root@127.0.0.1:3306';
+    case 'EADDRINUSE':
+      return 'another process (another npm run dev?) holds the port: set PORT and LAMBDA_PORT in .env or the shell';
+    default:
+      return undefined;
+  }
+}
+
+async function step<T>(name: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    throw new StepFailed(name, error);
+  }
+}
+
+/** Resolves once `port` can be listened on, so a taken port stops the run before any database work. */
+function portFree(port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', (error: Error & { code?: string }) =>
+      reject(Object.assign(new Error(`port ${port} is taken`), { code: error.code })),
+    );
+    probe.listen(port, () => probe.close(() => resolve()));
+  });
+}
+
 async function main(): Promise<void> {
   if (ensureDotenv()) console.log('created .env from .env.example with random secrets');
   Object.assign(process.env, localEnvironment());
@@ -58,23 +110,27 @@ async function main(): Promise<void> {
   for (const name of Object.keys(localSecrets))
     if (!env[name])
       throw new Error(`${name} is empty in .env: fill it in, or delete .env to have it generated`);
+  const ports = [Number(env.PORT || 3000), Number(env.LAMBDA_PORT || 3002)];
+  await step(`listen on ports ${ports.join(' and ')}`, () => Promise.all(ports.map(portFree)));
 
   // An administrator's connection (root locally) creates the database and the service's users.
-  const adminUrl = await developmentDatabaseUrl();
+  const adminUrl = await step('find a database server', () => developmentDatabaseUrl());
   const server = serverOf(adminUrl);
   const database = databaseOf(adminUrl);
-  const app = { user: env.DB_USER || 'conduit_app', password: env.DB_APP_PASSWORD! };
-  const migrator = { user: env.DB_MIGRATOR_USER || 'conduit_migrator', password: env.DB_MIGRATOR_PASSWORD! };
-  await provisionUsers(server, { database, app, migrator });
   const where = `${database} on ${new URL(server).host}`;
-  await migrateDatabase(urlFor(server, database, migrator));
-  const seeded = await seedDatabase(urlFor(server, database, app));
+  const names = accountNamesFor(database);
+  const app = { user: names.app, password: env.DB_APP_PASSWORD! };
+  const migrator = { user: names.migrator, password: env.DB_MIGRATOR_PASSWORD! };
+  await step(`create the database ${where} and its users`, () =>
+    provisionUsers(server, { database, app, migrator }),
+  );
+  await step(`migrate ${where}`, () => migrateDatabase(urlFor(server, database, migrator)));
+  const seeded = await step(`seed ${where}`, () => seedDatabase(urlFor(server, database, app)));
   console.log(
     seeded.skipped
       ? `migrated ${where}; demo data already present`
       : `migrated and seeded ${where} (demo users jake, jane, alex @example.com, password ${demoPassword})`,
   );
-
   // Node 24 (this process's node) first on PATH: the serverless script starts with `#!/usr/bin/env node`.
   const child = spawn(
     path.join(bin, 'serverless'),

@@ -2,7 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
 import { createConnection } from 'mysql2/promise';
-import { serverOf, withDatabase } from '#db/urls';
+import { databaseOf, serverOf, withDatabase } from '#db/urls';
 
 /**
  * Finds a MySQL-family server for development and tests, in this order: DATABASE_URL; a server on
@@ -99,7 +99,11 @@ async function startPrivateServer(): Promise<string> {
   throw new Error(`The private server did not start within 30 s; see ${path.join(home, 'server.log')}`);
 }
 
-/** DATABASE_URL, or the `conduit` database on whatever server resolveServer finds. */
-export async function developmentDatabaseUrl(): Promise<string> {
-  return process.env.DATABASE_URL || withDatabase(await resolveServer(), 'conduit');
+/**
+ * The development database as its server's administrator sees it: DB_NAME (else DATABASE_URL's database, else
+ * `conduit`) on DATABASE_URL's server, else on whatever server resolveServer finds.
+ */
+export async function developmentDatabaseUrl(env = process.env): Promise<string> {
+  const named = env.DATABASE_URL && databaseOf(env.DATABASE_URL);
+  return withDatabase(await resolveServer(env), env.DB_NAME || named || 'conduit');
 }

@@ -50,5 +50,10 @@ export function loginAttemptRepository(db: Database): AttemptStore {
         .set({ attempts: sql`${loginAttempts.attempts} - 1` })
         .where(and(key('address', address), gt(loginAttempts.attempts, 0)));
     },
+
+    async clear(account) {
+      const [result] = await db.delete(loginAttempts).where(account ? key('account', account) : undefined);
+      return result.affectedRows;
+    },
   };
 }

@@ -29,6 +29,8 @@ export interface AttemptStore {
   count(account: string, address: string, now: Date, windowStart: Date): Promise<AttemptCount[]>;
   /** A successful login: the account starts afresh, and the address gets its attempt back. */
   succeeded(account: string, address: string): Promise<void>;
+  /** Forgets the counts of one account, or every count (accounts and addresses); returns how many went. */
+  clear(account?: string): Promise<number>;
 }
 
 /** The account is the e-mail as typed, known or not, so throttling says nothing about who has an account. */
@@ -56,6 +58,9 @@ export function loginThrottle(store: AttemptStore, limits = loginLimits, clock =
     },
 
     succeeded: (email: string, address: string) => store.succeeded(accountOf(email), address),
+
+    /** Lifts the limit for `email` at once, or for everyone (`npm run db:unlock`); returns the counts dropped. */
+    unlock: (email?: string) => store.clear(email === undefined ? undefined : accountOf(email)),
   };
 }
 

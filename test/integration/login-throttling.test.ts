@@ -1,9 +1,13 @@
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import { closeDatabase, database } from '#db/client';
 import { loginAttemptRepository } from '#db/repositories/login-attempts';
 import { loginThrottle } from '#lib/auth/throttle';
 import { TooManyAttempts } from '#lib/errors';
 import { api } from '../support/api';
 import { registerUser, unique } from '../support/fixtures';
+import type { TestDatabase } from '../support/test-database';
 
 afterAll(closeDatabase);
 
@@ -44,6 +48,34 @@ describe('POST /api/users/login throttling (5 failures per account within 15 min
     };
 
     expect(await answers(unknown)).toEqual(await answers(known.email));
+  });
+
+  test('npm run db:unlock -- <e-mail> lifts the limit for that account at once, and only for it', async () => {
+    // Arrange: two locked-out accounts
+    const [jake, jane] = [await registerUser(), await registerUser()];
+    for (const user of [jake, jane])
+      for (let i = 0; i < 6; i++) await login(user.email, 'wrong-password', '192.0.2.12');
+    const { adminUrl } = JSON.parse(process.env.CONDUIT_TEST_DATABASE!) as TestDatabase;
+    const root = path.resolve(__dirname, '../..');
+
+    // Act: the script, as a developer runs it, on this run's database (DB_NAME)
+    const { stdout } = await promisify(execFile)(
+      path.join(root, 'node_modules/.bin/tsx'),
+      ['scripts/unlock-logins.ts', jake.email.toUpperCase()],
+      {
+        cwd: root,
+        env: {
+          ...process.env,
+          DATABASE_URL: new URL('/', adminUrl).href,
+          DB_NAME: new URL(adminUrl).pathname.slice(1),
+        },
+      },
+    );
+
+    // Assert
+    expect(stdout).toMatch(/^cleared 1 login count\(s\) for /);
+    expect((await login(jake.email, jake.password, '192.0.2.12')).status).toBe(200);
+    expect((await login(jane.email, jane.password, '192.0.2.12')).status).toBe(429);
   });
 
   test('a successful login resets the count', async () => {

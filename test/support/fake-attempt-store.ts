@@ -24,4 +24,10 @@ export class FakeAttemptStore implements AttemptStore {
     const row = this.rows.get(`address:${address}`);
     if (row && row.attempts > 0) row.attempts -= 1;
   }
+
+  async clear(account?: string) {
+    const keys = [...this.rows.keys()].filter((key) => account === undefined || key === `account:${account}`);
+    keys.forEach((key) => this.rows.delete(key));
+    return keys.length;
+  }
 }
