@@ -1,10 +1,14 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { warmUpEvent } from '#lib/deploy/warm-up';
 import { startOffline, type Offline } from '../support/e2e-setup';
 import { httpAt, unique, type HttpResponse } from '../support/http';
 import { startProxy, type TcpProxy } from '../support/tcp-proxy';
 import { functionEnvironmentOf, type TestDatabase } from '../support/test-database';
 
 // A `serverless offline` of this file's own, reaching the e2e database through a proxy that can stall the
-// network, so the shared server the other e2e files use never sees the outage.
+// network, so the shared server the other e2e files use never sees the outage. The stall also shows that the
+// local stage's stack traces name the TypeScript sources (source maps, --enable-source-maps).
 const functionTimeoutMs = 10_000;
 jest.setTimeout(180_000);
 
@@ -75,4 +79,27 @@ test('a stalled database: a read and a write answer 503 with Retry-After within 
   expect(writeMs).toBeLessThan(functionTimeoutMs / 2);
   expect(readAfter.status).toBe(200);
   expect(writeAfter.status).toBe(201);
+});
+
+test('a stack trace from serverless offline points into the sources, not the minified bundle', async () => {
+  // Arrange: the database stops answering, so a warm-up's check gives up with an error of our own code's
+  // making (the statement deadline), which the Invoke API returns with its stack
+  proxy.stall();
+  const bundle = path.join(offline!.workFolder, '.build', 'functions', 'tags', 'list.js');
+
+  // Act
+  const response = await fetch(
+    `${offline!.lambdaUrl}/2015-03-31/functions/conduit-api-local-listTags/invocations`,
+    { method: 'POST', body: JSON.stringify(warmUpEvent(0)) },
+  );
+  const reply = (await response.json()) as { errorMessage?: string; trace?: string[] };
+  proxy.resume();
+
+  // Assert
+  expect(existsSync(bundle)).toBe(true);
+  expect(existsSync(`${bundle}.map`)).toBe(true);
+  const frames = (reply.trace ?? []).filter((line) => /^\s*at /.test(line));
+  expect(frames.length).toBeGreaterThan(0);
+  expect(frames.filter((frame) => frame.includes(bundle))).toEqual([]);
+  expect(frames.some((frame) => /\/(db|lib)\/[\w/.-]+\.ts:\d+:\d+/.test(frame))).toBe(true);
 });
