@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createConnection } from 'mysql2/promise';
+import { createConnection, type Connection } from 'mysql2/promise';
 
 /**
  * Least-privilege database users, created (or brought up to date) by the server's administrator:
@@ -42,15 +42,20 @@ export const migratorPrivileges = [...appPrivileges, 'CREATE', 'ALTER', 'DROP', 
 
 const quoteName = (name: string) => `\`${name.replace(/`/g, '``')}\``;
 
+/** Creates `database` unless it exists, in utf8mb4 (MariaDB's default is latin1), as the server's administrator. */
+export async function createDatabase(admin: Connection, database: string): Promise<void> {
+  await admin.query(
+    `create database if not exists ${quoteName(database)} character set utf8mb4 collate utf8mb4_unicode_ci`,
+  );
+}
+
 export async function provisionUsers(
   adminUrl: string,
   { database, app, migrator, host = '%' }: ServiceUsers,
 ) {
   const admin = await createConnection({ uri: adminUrl, multipleStatements: false });
   try {
-    await admin.query(
-      `create database if not exists ${quoteName(database)} character set utf8mb4 collate utf8mb4_unicode_ci`,
-    );
+    await createDatabase(admin, database);
     for (const [account, privileges] of [
       [migrator, migratorPrivileges],
       [app, appPrivileges],

@@ -2,21 +2,20 @@ import { drizzle } from 'drizzle-orm/mysql2';
 import { migrate } from 'drizzle-orm/mysql2/migrator';
 import { createConnection } from 'mysql2/promise';
 import path from 'node:path';
+import { createDatabase } from './accounts';
 import { databaseOf, serverOf } from './urls';
 
 export const migrationsFolder = path.join(__dirname, 'migrations');
 
 /**
- * Creates the database if needed (utf8mb4: MariaDB's default is latin1) and applies pending migrations from
+ * Creates the database if needed and applies pending migrations from
  * `folder` (a Lambda bundle ships them beside itself, see functions/deploy/migrate.ts).
  */
 export async function migrateDatabase(databaseUrl: string, folder = migrationsFolder): Promise<void> {
   const name = databaseOf(databaseUrl);
   const server = await createConnection({ uri: serverOf(databaseUrl) });
   try {
-    await server.query(
-      `create database if not exists \`${name.replace(/`/g, '``')}\` character set utf8mb4 collate utf8mb4_unicode_ci`,
-    );
+    await createDatabase(server, name);
   } finally {
     await server.end();
   }

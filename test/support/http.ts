@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { registerWith, unique } from './fixtures';
 
 /** A real HTTP response from the `serverless offline` the e2e setup started. */
 export interface HttpResponse<T = any> {
@@ -75,20 +75,7 @@ export const http = httpAt(baseUrl);
 /** One path segment, percent-encoded as a browser would send it. */
 export const segment = encodeURIComponent;
 
-/** A name no other test (or earlier run against the same database) uses. */
-export const unique = (prefix = 'e2e') => `${prefix}${randomBytes(4).toString('hex')}`;
+/** A new account, registered through this API (the e2e setup's). */
+export const register = (prefix = 'e2e') => registerWith(http, { username: unique(prefix) });
 
-export interface Account {
-  username: string;
-  email: string;
-  password: string;
-  token: string;
-}
-
-export async function register(prefix = 'e2e'): Promise<Account> {
-  const username = unique(prefix);
-  const user = { username, email: `${username}@example.com`, password: 'password123' };
-  const response = await http.post('/api/users', { user });
-  if (response.status !== 201) throw new Error(`register failed: ${response.status} ${response.raw}`);
-  return { ...user, token: response.body.user.token };
-}
+export { unique };
