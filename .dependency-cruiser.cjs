@@ -46,6 +46,15 @@ module.exports = {
       to: { path: '^db/' },
     },
     {
+      name: 'domains-know-no-http',
+      severity: 'error',
+      comment:
+        "A domain's services and types know nothing of HTTP; only its request schemas (schemas.ts, the " +
+        'RealWorld envelopes that validate into its input types) build on lib/http.',
+      from: { path: '^lib/(articles|auth|comments|profiles|users)/', pathNot: '/schemas[.]ts$' },
+      to: { path: '^lib/http/' },
+    },
+    {
       name: 'api-functions-go-through-lib',
       severity: 'error',
       comment:

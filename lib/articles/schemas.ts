@@ -24,6 +24,3 @@ export const ListQuery = z.object({
   author: filter(64),
   favorited: filter(64),
 });
-
-export type NewArticle = z.output<typeof NewArticle>['article'];
-export type ArticleChanges = z.output<typeof ArticleUpdate>['article'];

@@ -1,8 +1,15 @@
 import { Forbidden, NotFound } from '#lib/errors';
 import { saveUnderFreeName } from '#lib/unique-names';
-import type { ArticleChanges, NewArticle } from './schemas';
 import { isSlugOf, slugify } from './slug';
-import type { Article, ArticleFields, ArticleQuery, ArticleRef, ArticleSummary } from './types';
+import type {
+  Article,
+  ArticleChanges,
+  ArticleFields,
+  ArticleQuery,
+  ArticleRef,
+  ArticleSummary,
+  NewArticle,
+} from './types';
 
 export interface ArticleStore {
   list(

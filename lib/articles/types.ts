@@ -47,3 +47,14 @@ export interface ArticleFields {
   body: string;
   tagList: string[];
 }
+
+/** What a new article needs (the HTTP layer validates the request into this; see ./schemas.ts). */
+export interface NewArticle {
+  title: string;
+  description: string;
+  body: string;
+  tagList?: string[];
+}
+
+/** The fields an update changes; `tagList` absent keeps the tags, `[]` clears them. */
+export type ArticleChanges = Partial<Required<NewArticle>>;

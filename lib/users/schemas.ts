@@ -35,9 +35,6 @@ export const UserUpdate = envelope(
     .check(changesSomeField()),
 );
 
-export type Registration = z.output<typeof NewUser>['user'];
-export type UserChanges = z.output<typeof UserUpdate>['user'];
-
 /** Refresh tokens are 43 characters today; the cap only keeps junk from reaching the hash. */
 export const RefreshRequest = z.object({
   refreshToken: z.string().check(z.trim(), z.minLength(1), z.maxLength(512)),

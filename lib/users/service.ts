@@ -5,7 +5,6 @@ import type { LoginThrottle } from '#lib/auth/throttle';
 import type { AccessClaims } from '#lib/auth/tokens';
 import { Conflict, Invalid, Unauthorized } from '#lib/errors';
 import { saveUnderFreeName } from '#lib/unique-names';
-import type { Registration, UserChanges } from './schemas';
 import { usernameFrom } from './usernames';
 
 export interface UserRecord {
@@ -21,6 +20,22 @@ export interface UserRecord {
 }
 
 export type NewUser = Pick<UserRecord, 'username' | 'email' | 'passwordHash'>;
+
+/** What registering needs (the HTTP layer validates the request into this; see ./schemas.ts). */
+export interface Registration {
+  username: string;
+  email: string;
+  password: string;
+}
+
+/** The account fields an update changes; `null` clears bio or image. */
+export interface UserChanges {
+  username?: string;
+  email?: string;
+  password?: string;
+  bio?: string | null;
+  image?: string | null;
+}
 export type UserFields = Partial<Omit<UserRecord, 'id' | 'emailVerified'>>;
 
 export interface UserStore {
