@@ -106,10 +106,3 @@ export function functionEnvironment(
     DB_APP_PASSWORD: app.password,
   };
 }
-
-/** A variable scripts and deploy-time functions cannot do without. */
-export function required(name: string): string {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set`);
-  return value;
-}

@@ -1,8 +1,9 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import path from 'node:path';
 import { migrateDatabase } from '#db/migrate';
-import { appPrivileges, migratorPrivileges, provisionUsers, required, type Account } from '#db/accounts';
+import { appPrivileges, migratorPrivileges, provisionUsers, type Account } from '#db/accounts';
 import { urlFor } from '#db/urls';
+import { parseSettings, setting } from '#lib/config/env';
 
 /**
  * Deploy-time function, inside the stage's VPC (the database is not reachable from anywhere else): applies
@@ -27,15 +28,25 @@ async function account(secretId: string): Promise<Account> {
 }
 
 export const handler = async (event: MigrateEvent | null) => {
-  const database = required('DB_NAME');
-  const tls = process.env.DB_TLS === 'rds' ? '?ssl=Amazon%20RDS' : '';
-  const server = `mysql://${required('DB_HOST')}:${process.env.DB_PORT || '3306'}`;
+  const settings = parseSettings(process.env, {
+    DB_NAME: setting.required,
+    DB_HOST: setting.required,
+    DB_PORT: setting.withDefault('3306'),
+    DB_TLS: setting.withDefault('off'),
+    DB_MIGRATOR_SECRET: setting.required,
+    DB_APP_SECRET: setting.required,
+  });
+  const database = settings.DB_NAME;
+  const tls = settings.DB_TLS === 'rds' ? '?ssl=Amazon%20RDS' : '';
+  const server = `mysql://${settings.DB_HOST}:${settings.DB_PORT}`;
   const [migrator, app] = await Promise.all([
-    account(required('DB_MIGRATOR_SECRET')),
-    account(required('DB_APP_SECRET')),
+    account(settings.DB_MIGRATOR_SECRET),
+    account(settings.DB_APP_SECRET),
   ]);
   if (event?.provisionUsers) {
-    const admin = await account(required('DB_ADMIN_SECRET'));
+    // Needed only to provision users, so a plain migration runs without it.
+    const { DB_ADMIN_SECRET } = parseSettings(process.env, { DB_ADMIN_SECRET: setting.required });
+    const admin = await account(DB_ADMIN_SECRET);
     await provisionUsers(`${urlFor(server, '', admin)}${tls}`, { database, app, migrator });
   }
   // The bundle's migrations sit in db/migrations beside it (serverless.yml: package.patterns).

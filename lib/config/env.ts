@@ -41,6 +41,9 @@ export interface SecretSettings {
 const required = z.string().check(z.minLength(1, { error: 'is not set' }));
 const optional = z.optional(z.string());
 const withDefault = (fallback: string) => z._default(z.optional(z.string()), fallback);
+
+/** The schemas a plain variable needs, for parseSettings() shapes outside this file (scripts, deploy functions). */
+export const setting = { required, optional, withDefault };
 /** A TCP port, 1-65535, or an issue saying so. */
 function portOf(value: string, context: z.core.ParsePayload): number {
   const number = Number(value);
