@@ -24,6 +24,18 @@ export default tseslint.config(
       ],
     },
   },
+  // Type-aware rules for the TypeScript sources (tsconfig.json's program): a promise nobody awaits loses its
+  // rejection and its ordering, and one passed where a callback's result is ignored does the same.
+  {
+    files: ['**/*.ts'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+    },
+  },
+  // Config files and the osls plugin are plain JavaScript outside tsconfig.json: linted without types.
+  { files: ['**/*.js', '**/*.cjs', '**/*.mjs'], ...tseslint.configs.disableTypeChecked },
   { files: ['test/**'], rules: { '@typescript-eslint/no-explicit-any': 'off' } },
   {
     files: ['*.js'],

@@ -17,6 +17,18 @@ const shared = {
 
 /** @type {import('jest').Config} */
 module.exports = {
+  // Coverage is collected when asked for (`jest --coverage`), over the code that ships: a single file run
+  // with `npx jest <file>` stays fast and is not held to the suite-wide thresholds. Babel's istanbul
+  // instrumentation of SWC's output (mapped back to the TypeScript) measured cheaper here than V8's counters,
+  // which cost ~0.4 s per test file to convert, and it counts real statements and branches, not V8's ranges.
+  coverageProvider: 'babel',
+  collectCoverageFrom: ['functions/**/*.ts', 'lib/**/*.ts', 'db/**/*.ts', '!db/migrations/**'],
+  coverageDirectory: '<rootDir>/coverage',
+  // text-summary for the log, json-summary (coverage/coverage-summary.json) for a badge, lcov for tools.
+  coverageReporters: ['text-summary', 'json-summary', 'lcov'],
+  // A little under the full suite's figures (96.3 / 89.7 / 92.4 / 96.8 % when set): a run that covers less
+  // fails. Raise them when coverage rises; only a partial run (one project, one file) falls below them.
+  coverageThreshold: { global: { statements: 95, branches: 88, functions: 91, lines: 95 } },
   projects: [
     { ...shared, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
     {

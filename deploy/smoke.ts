@@ -135,4 +135,5 @@ async function main(): Promise<void> {
   }
 }
 
+// main() turns every failure into a message and process.exitCode, so its promise never rejects.
 if (require.main === module) void main();
