@@ -1,15 +1,17 @@
 /**
  * The layers, checked by `npm run lint` (dependency-cruiser). Imports run one way:
  *
- *   functions/ ──▶ lib/services.ts, lib/readiness.ts (composition) ──▶ lib/<domain>/ ──▶ core
- *        │                        │                                                       ▲
- *        └──▶ lib/http/ ─▶ core   └──▶ db/ ─────────── (type-only: a domain's ports) ─────┘
+ *   functions/ ──▶ lib/wiring/ (composition root) ──▶ lib/<domain>/ ──▶ core
+ *        │               ▲          │                      ▲
+ *        └──▶ lib/http/ ─┘          └──▶ db/ ── type-only ──┘ (the ports it implements)
  *
- * core = lib/errors.ts, lib/log.ts, lib/lazy.ts, lib/request-scope.ts and lib/config/: what every layer
- * needs, importing none of them. scripts/ and test/ may use anything; nothing runtime may use them.
+ * core = lib/errors.ts, lib/log.ts, lib/lazy.ts, lib/request-scope.ts and lib/config/:
+ * what every layer needs, importing no layer. lib/wiring/ decides which repository serves each service, and
+ * holds what route() loads on demand (authentication, the warm-up check). scripts/ and test/ may use anything
+ * but handlers; nothing at run time may use them.
  */
 const core = '^lib/(errors|log|lazy|request-scope)[.]ts$|^lib/config/';
-const composition = '^lib/(services|readiness)[.]ts$';
+const wiring = '^lib/wiring/';
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
@@ -37,13 +39,32 @@ module.exports = {
       to: { path: '^lib/', pathNot: core, dependencyTypesNot: ['type-only'] },
     },
     {
-      name: 'only-composition-picks-repositories',
+      name: 'only-wiring-picks-repositories',
       severity: 'error',
       comment:
-        'Domain services get their stores from lib/services.ts; lib/http never sees the database. ' +
-        'Only the composition root (and the warm-up check) imports db/.',
-      from: { path: '^lib/', pathNot: composition },
+        'Domain services get their stores from lib/wiring/services.ts; neither a domain nor lib/http ' +
+        'imports db/ (not even through a dynamic import).',
+      from: { path: '^lib/', pathNot: wiring },
       to: { path: '^db/' },
+    },
+    {
+      name: 'domains-never-reach-for-wiring',
+      severity: 'error',
+      comment:
+        'A domain gets what it needs as parameters; only handlers and route() (authentication, warm-ups) ' +
+        'take from the composition root.',
+      from: { path: '^lib/', pathNot: `${wiring}|^lib/http/` },
+      to: { path: wiring },
+    },
+    {
+      name: 'http-knows-no-domain',
+      severity: 'error',
+      comment:
+        'lib/http builds the Middy stack and maps errors: it uses the core, and lib/wiring/ for what it loads ' +
+        'on demand (authentication, the warm-up check), never a domain module directly (lib/deploy/warm-up.ts, ' +
+        'the warm-up contract, imports nothing).',
+      from: { path: '^lib/http/' },
+      to: { path: '^lib/', pathNot: `${core}|^lib/http/|${wiring}|^lib/deploy/warm-up[.]ts$` },
     },
     {
       name: 'domains-know-no-http',
@@ -51,7 +72,7 @@ module.exports = {
       comment:
         "A domain's services and types know nothing of HTTP; only its request schemas (schemas.ts, the " +
         'RealWorld envelopes that validate into its input types) build on lib/http.',
-      from: { path: '^lib/(articles|auth|comments|profiles|users)/', pathNot: '/schemas[.]ts$' },
+      from: { path: '^lib/', pathNot: `^lib/http/|/schemas[.]ts$|${wiring}` },
       to: { path: '^lib/http/' },
     },
     {
@@ -65,13 +86,14 @@ module.exports = {
     {
       name: 'runtime-never-imports-scripts-or-tests',
       severity: 'error',
-      from: { path: '^(functions|lib|db)/' },
+      from: { path: '^(functions|lib|db|deploy)/' },
       to: { path: '^(scripts|test)/' },
     },
     {
-      name: 'lib-and-db-never-import-handlers',
+      name: 'nothing-imports-handlers',
       severity: 'error',
-      from: { path: '^(lib|db|scripts)/' },
+      comment: 'A handler is an entry point: lib/, db/ and scripts/ never import one (tests may).',
+      from: { path: '^(lib|db|scripts|deploy)/' },
       to: { path: '^functions/' },
     },
   ],

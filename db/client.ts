@@ -73,6 +73,9 @@ export const trustedForMs = 1_000;
 const read = /^\s*select\b/i;
 
 type Query = Pool['query'];
+
+/** The endpoints whose pool is open, so closeDatabase() reaches every one, even after a reset of the lazies. */
+const withPools = new Set<{ close(): Promise<void> }>();
 type QueryArgs = Parameters<Query>;
 type Reply = Awaited<ReturnType<Query>>;
 /** The driver's own connection object, shared by every PoolConnection wrapper handed out for it. */
@@ -142,6 +145,7 @@ class Connections {
       });
       this.live = live;
       this.password = databasePassword;
+      withPools.add(this);
     }
     return this.live;
   }
@@ -285,8 +289,9 @@ class Connections {
           borrowed = used;
           return reply;
         } catch (error) {
-          if (isConnectionFailure(error)) failure = asDomainError(error);
-          throw asDomainError(error);
+          const reported = asDomainError(error);
+          if (isConnectionFailure(error)) failure = reported;
+          throw reported;
         }
       }) as Query,
       release: () => borrowed && this.giveBack(borrowed),
@@ -302,12 +307,10 @@ class Connections {
     const closing = this.live;
     this.live = undefined;
     this.password = undefined;
+    withPools.delete(this);
     await closing?.pool.end();
   }
 }
-
-/** Every endpoint's connections built in this container, so closeDatabase() can close them all. */
-const endpoints = new Set<Connections>();
 
 /** Where an endpoint's next pool connects: read when the pool is created, so a changed setting applies. */
 function endpointTarget(endpoint: (settings: DatabaseSettings) => Endpoint | undefined) {
@@ -319,21 +322,16 @@ function endpointTarget(endpoint: (settings: DatabaseSettings) => Endpoint | und
   };
 }
 
-function connectionsTo(endpoint: (settings: DatabaseSettings) => Endpoint | undefined): Connections {
-  const connections = new Connections(endpointTarget(endpoint));
-  endpoints.add(connections);
-  return connections;
-}
-
 /**
  * The container's database, built on first use from the settings and the loaded secrets. With DB_READ_HOST
  * set, reads go to the replica until the request writes (drizzle's withReplicas with a sticky chooser).
  */
 const databases = lazy(() => {
-  const primary = connectionsTo((settings) => settings.primary);
+  const { replica: hasReplica } = databaseSettings();
+  const primary = new Connections(endpointTarget((settings) => settings.primary));
   const writer = drizzle({ client: primary.client(markWrite) as unknown as Pool });
-  if (!databaseSettings().replica) return { primary, db: writer, primaryReader: writer };
-  const replica = connectionsTo((settings) => settings.replica);
+  if (!hasReplica) return { primary, db: writer, primaryReader: writer };
+  const replica = new Connections(endpointTarget((settings) => settings.replica));
   const reader = drizzle({ client: replica.client() as unknown as Pool });
   return {
     primary,
@@ -366,5 +364,5 @@ export async function checkConnections(): Promise<void> {
 
 /** Closes the pools (scripts, tests); the next statement opens new ones with the settings then in force. */
 export async function closeDatabase(): Promise<void> {
-  await Promise.all([...endpoints].map((connections) => connections.close()));
+  await Promise.all([...withPools].map((connections) => connections.close()));
 }

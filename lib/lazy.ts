@@ -1,7 +1,9 @@
 /**
  * The one way to keep something for the container's life: a value built on first use. Services, settings,
- * SDK clients and database pools are wired this way, so importing a handler never reads configuration or
- * opens connections: a bad setting surfaces as a logged 500 on the first request, not as an init crash loop.
+ * SDK clients and database pools are wired this way, so importing a handler opens no connection and parses no
+ * setting that could be wrong: a bad one surfaces as a logged 500 on the first request, not as an init crash
+ * loop. (Read at import, and unable to fail: the secrets loader's prefix and TTL, so @middy/ssm prefetches
+ * during init, and CORS_ORIGINS, as the Middy stack is built.)
  */
 export function lazy<T>(build: () => T): () => T {
   let built: { value: T } | undefined;
@@ -12,9 +14,9 @@ export function lazy<T>(build: () => T): () => T {
 const everyLazy = new Set<() => void>();
 
 /**
- * Forgets every value lazy() has built, as a new container would start: the next use builds it again from the
- * environment then in force. For tests that change the environment between cases (close what holds
- * connections first, e.g. closeDatabase()); production never calls it.
+ * Forgets every value lazy() has built: the next use builds it again from the environment then in force.
+ * Tests call it through test/support/container.ts's startNewContainer(), which also closes the database pools
+ * and clears the secrets cache; production never calls it.
  */
 export function resetLazyValues(): void {
   for (const forget of everyLazy) forget();

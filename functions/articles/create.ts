@@ -1,4 +1,4 @@
-import { articles } from '#lib/services';
+import { articles } from '#lib/wiring/services';
 import { NewArticle } from '#lib/articles/schemas';
 import { created } from '#lib/http/responses';
 import { route } from '#lib/http/route';

@@ -1,4 +1,4 @@
-import { articles } from '#lib/services';
+import { articles } from '#lib/wiring/services';
 import { ok } from '#lib/http/responses';
 import { route } from '#lib/http/route';
 import { slugPath } from '#lib/http/schemas';

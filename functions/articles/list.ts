@@ -1,4 +1,4 @@
-import { articles } from '#lib/services';
+import { articles } from '#lib/wiring/services';
 import { ListQuery } from '#lib/articles/schemas';
 import { ok } from '#lib/http/responses';
 import { route } from '#lib/http/route';

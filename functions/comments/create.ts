@@ -1,4 +1,4 @@
-import { comments } from '#lib/services';
+import { comments } from '#lib/wiring/services';
 import { NewComment } from '#lib/comments/schemas';
 import { created } from '#lib/http/responses';
 import { route } from '#lib/http/route';

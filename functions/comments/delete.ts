@@ -1,4 +1,4 @@
-import { comments } from '#lib/services';
+import { comments } from '#lib/wiring/services';
 import { CommentPath } from '#lib/comments/schemas';
 import { noContent } from '#lib/http/responses';
 import { route } from '#lib/http/route';

@@ -31,8 +31,8 @@ export const handler = async (event: MigrateEvent | null) => {
   const settings = parseSettings(process.env, {
     DB_NAME: setting.required,
     DB_HOST: setting.required,
-    DB_PORT: setting.withDefault('3306'),
-    DB_TLS: setting.withDefault('off'),
+    DB_PORT: setting.port,
+    DB_TLS: setting.tls,
     DB_MIGRATOR_SECRET: setting.required,
     DB_APP_SECRET: setting.required,
   });

@@ -1,4 +1,4 @@
-import { sessions } from '#lib/services';
+import { sessions } from '#lib/wiring/services';
 import { noContent } from '#lib/http/responses';
 import { route } from '#lib/http/route';
 

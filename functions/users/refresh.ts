@@ -1,6 +1,6 @@
 import { ok } from '#lib/http/responses';
 import { route } from '#lib/http/route';
-import { users } from '#lib/services';
+import { users } from '#lib/wiring/services';
 import { RefreshRequest } from '#lib/users/schemas';
 
 export const handler = route({ auth: 'none', body: RefreshRequest }, async ({ body }) =>

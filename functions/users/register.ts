@@ -1,6 +1,6 @@
 import { created } from '#lib/http/responses';
 import { route } from '#lib/http/route';
-import { users } from '#lib/services';
+import { users } from '#lib/wiring/services';
 import { NewUser } from '#lib/users/schemas';
 
 export const handler = route({ auth: 'none', body: NewUser }, async ({ body }) =>

@@ -2,7 +2,7 @@ import * as z from 'zod/mini';
 import { providers, verifyIdToken } from '#lib/auth/social';
 import { created, ok } from '#lib/http/responses';
 import { route } from '#lib/http/route';
-import { users } from '#lib/services';
+import { users } from '#lib/wiring/services';
 
 /** The ID token a client got from the provider's SDK, and the raw nonce it started that sign-in with. */
 const SocialSignIn = z.object({

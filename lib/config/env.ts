@@ -42,8 +42,6 @@ const required = z.string().check(z.minLength(1, { error: 'is not set' }));
 const optional = z.optional(z.string());
 const withDefault = (fallback: string) => z._default(z.optional(z.string()), fallback);
 
-/** The schemas a plain variable needs, for parseSettings() shapes outside this file (scripts, deploy functions). */
-export const setting = { required, optional, withDefault };
 /** A TCP port, 1-65535, or an issue saying so. */
 function portOf(value: string, context: z.core.ParsePayload): number {
   const number = Number(value);
@@ -53,6 +51,21 @@ function portOf(value: string, context: z.core.ParsePayload): number {
 }
 
 const port = z.pipe(z.string(), z.transform(portOf));
+const tls = z._default(z.optional(z.enum(['rds', 'off'])), 'off');
+
+/** The schemas a variable needs, for parseSettings() shapes outside this file (scripts, deploy functions). */
+export const setting = { required, optional, withDefault, port: z._default(z.optional(port), 3306), tls };
+
+/** A positive number of seconds (fractions allowed: tests use milliseconds' worth). */
+const seconds = z.pipe(
+  z.string(),
+  z.transform((value, context) => {
+    const number = Number(value);
+    if (value.trim() !== '' && Number.isFinite(number) && number > 0) return number;
+    context.issues.push({ code: 'custom', input: value, message: 'must be a positive number of seconds' });
+    return z.NEVER;
+  }),
+);
 
 /** `host` or `host:port` (a replica endpoint may listen elsewhere than the primary). */
 const hostAndPort = z.pipe(
@@ -68,7 +81,9 @@ const hostAndPort = z.pipe(
  * what is wrong with it, never its value.
  */
 export function parseSettings<S extends z.core.$ZodShape>(env: NodeJS.ProcessEnv, shape: S) {
-  const result = z.object(shape).safeParse(env);
+  // An empty variable counts as unset: serverless.yml passes `${env:X, ''}` for settings a stage leaves out.
+  const given = Object.fromEntries(Object.keys(shape).map((name) => [name, env[name] || undefined]));
+  const result = z.object(shape).safeParse(given);
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue) => {
     const name = String(issue.path[0]);
@@ -83,12 +98,12 @@ export function parseSettings<S extends z.core.$ZodShape>(env: NodeJS.ProcessEnv
 export function loadDatabaseSettings(env: NodeJS.ProcessEnv): DatabaseSettings {
   const settings = parseSettings(env, {
     DB_HOST: required,
-    DB_PORT: z._default(z.optional(port), 3306),
+    DB_PORT: setting.port,
     DB_USER: required,
     DB_NAME: required,
     DB_READ_HOST: z.optional(hostAndPort),
     DB_READ_USER: optional,
-    DB_TLS: z._default(z.optional(z.enum(['rds', 'off'])), 'off'),
+    DB_TLS: tls,
   });
   const user = settings.DB_USER;
   const replica = settings.DB_READ_HOST;
@@ -120,21 +135,14 @@ export function loadTokenSettings(env: NodeJS.ProcessEnv): TokenSettings {
 export function loadSecretSettings(env: NodeJS.ProcessEnv): SecretSettings {
   const settings = parseSettings(env, {
     SSM_PREFIX: withDefault(''),
-    SECRETS_TTL_SECONDS: withDefault('300'),
+    SECRETS_TTL_SECONDS: z._default(z.optional(seconds), 300),
     DB_PASSWORD_PARAMETER: optional,
   });
-  const ttlSeconds = Number(settings.SECRETS_TTL_SECONDS);
   return {
     ssmPrefix: settings.SSM_PREFIX.replace(/\/+$/, ''),
-    ttlSeconds: Number.isFinite(ttlSeconds) && ttlSeconds > 0 ? ttlSeconds : 300,
+    ttlSeconds: settings.SECRETS_TTL_SECONDS,
     databasePasswordParameter: settings.DB_PASSWORD_PARAMETER || undefined,
   };
-}
-
-/** The browser origins CORS allows (CORS_ORIGINS, comma-separated; `*` when unset). */
-export function loadCorsOrigins(env: NodeJS.ProcessEnv): string[] {
-  const { CORS_ORIGINS } = parseSettings(env, { CORS_ORIGINS: withDefault('*') });
-  return (CORS_ORIGINS || '*').split(',').map((origin) => origin.trim());
 }
 
 export const databaseSettings = lazy(() => loadDatabaseSettings(process.env));

@@ -7,7 +7,6 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import { setTimeout as sleep } from 'node:timers/promises';
 import type * as z from 'zod/mini';
 import { inRequestScope } from '#lib/request-scope';
-import { loadCorsOrigins } from '#lib/config/env';
 import { isWarmUp, maxHoldMs, type WarmUpEvent, type WarmUpReply } from '#lib/deploy/warm-up';
 import { Unauthorized } from '#lib/errors';
 import { describeError, log } from '#lib/log';
@@ -92,7 +91,7 @@ export function route<
       stack.use(secretsLoader());
       if (options.auth !== 'none') stack.use(authentication(options.auth));
     },
-    ready: async () => (await import('#lib/readiness')).checkReadiness(),
+    ready: async () => (await import('#lib/wiring/readiness')).checkReadiness(),
   });
 }
 
@@ -116,7 +115,7 @@ function stackFor<A extends AuthMode, B extends Schema, Q extends Schema, P exte
     .use(httpHeaderNormalizer())
     .use(
       httpCors({
-        origins: loadCorsOrigins(process.env),
+        origins: corsOrigins(),
         headers: 'authorization,content-type',
         // Headers a browser may let scripts read besides the safelisted ones; keep in step with
         // serverless.yml's httpApi.cors.exposedResponseHeaders, which is what API Gateway sends on AWS.
@@ -190,6 +189,15 @@ function secretsLoader(): Middleware {
   return { before: async (request) => (await loading).before!(request as never) };
 }
 
+/**
+ * CORS_ORIGINS, comma-separated, `*` when unset: read as the stack is built (at import), the one setting read
+ * outside lib/config/env.ts. A list with a default cannot be invalid, and reading it without zod keeps the
+ * catch-all route's bundle free of it (measured: 44 KB instead of 62 KB).
+ */
+function corsOrigins(): string[] {
+  return (process.env.CORS_ORIGINS || '*').split(',').map((origin) => origin.trim());
+}
+
 function input(request: RouteRequest): Record<string, unknown> {
   request.context.input ??= {};
   return request.context.input;
@@ -221,7 +229,7 @@ function authentication(mode: 'required' | 'optional'): Middleware {
       const token = /^(?:Token|Bearer) +([\w-]+\.[\w-]+\.[\w-]+) *$/i.exec(header)?.[1];
       if (!token) throw new Unauthorized('token', 'is invalid');
       // Loaded on first use, so routes that never see a token (tags, the 404 route) never load jose.
-      const { authenticate } = await import('#lib/auth/access');
+      const { authenticate } = await import('#lib/wiring/authentication');
       const { userId, sessionId } = await authenticate(token);
       input(request).user = { id: userId, sessionId, token };
     },

@@ -1,6 +1,5 @@
-import { closeDatabase } from '#db/client';
 import { api, type ApiResponse } from '../support/api';
-import { resetLazyValues } from '#lib/lazy';
+import { startNewContainer } from '../support/container';
 
 // Jest gives each test file its own module registry, so pointing this file's pool at a dead port leaves
 // every other file's database alone.
@@ -12,17 +11,15 @@ beforeAll(async () => {
   // Port 1 on this machine: nothing listens, so every connection is refused at once.
   process.env.DB_PORT = '1';
   process.env.DB_NAME = 'conduit_unreachable';
-  resetLazyValues();
-  await closeDatabase();
+  await startNewContainer();
   log = jest.spyOn(console, 'error').mockImplementation(() => {});
 });
 
 afterAll(async () => {
   log.mockRestore();
-  await closeDatabase();
   process.env.DB_PORT = realPort;
   process.env.DB_NAME = realName;
-  resetLazyValues();
+  await startNewContainer();
 });
 
 const header = (response: ApiResponse, name: string): string | undefined =>

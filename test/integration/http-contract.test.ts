@@ -1,6 +1,6 @@
 import { closeDatabase } from '#db/client';
 import { maxBodyBytes } from '#lib/http/route';
-import { users } from '#lib/services';
+import { users } from '#lib/wiring/services';
 import { api, request, type ApiResponse } from '../support/api';
 import { registerUser, unique, type TestUser } from '../support/fixtures';
 

@@ -7,7 +7,7 @@ import { api } from '../support/api';
 import { createArticle, registerUser, type TestUser } from '../support/fixtures';
 import { startProxy, type TcpProxy } from '../support/tcp-proxy';
 import type { TestDatabase } from '../support/test-database';
-import { resetLazyValues } from '#lib/lazy';
+import { startNewContainer } from '../support/container';
 
 // The "replica" is the test database itself, reached as a SELECT-only user through a proxy of its own, and
 // the primary through another: the proxies' wire taps show which endpoint received each statement, and a
@@ -40,7 +40,7 @@ beforeAll(async () => {
     DB_READ_HOST: `127.0.0.1:${replica.port}`,
     DB_READ_USER: readOnly.user,
   });
-  resetLazyValues();
+  await startNewContainer();
   author = await registerUser();
   slug = (await createArticle(author.token, { tagList: ['replicated'] })).slug;
 });

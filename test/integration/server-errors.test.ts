@@ -1,9 +1,8 @@
 import type { Context } from 'aws-lambda';
-import { closeDatabase } from '#db/client';
 import { warmUpEvent } from '#lib/deploy/warm-up';
 import { handler as listTags } from '../../functions/tags/list';
 import { api } from '../support/api';
-import { resetLazyValues } from '#lib/lazy';
+import { startNewContainer } from '../support/container';
 
 // What the deployment alarms see while the database is down: this file's pool points at a dead port (Jest
 // gives each file its own module registry), and Powertools Metrics is on, writing to a captured stdout.
@@ -14,8 +13,7 @@ let silenced: jest.SpyInstance[];
 beforeAll(async () => {
   process.env.DB_PORT = '1';
   process.env.POWERTOOLS_METRICS_DISABLED = 'false';
-  resetLazyValues();
-  await closeDatabase();
+  await startNewContainer();
 });
 
 beforeEach(() => {
@@ -29,10 +27,9 @@ beforeEach(() => {
 afterEach(() => silenced.forEach((spy) => spy.mockRestore()));
 
 afterAll(async () => {
-  await closeDatabase();
   process.env.DB_PORT = realPort;
   process.env.POWERTOOLS_METRICS_DISABLED = 'true';
-  resetLazyValues();
+  await startNewContainer();
 });
 
 const metricLines = () =>

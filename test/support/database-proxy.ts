@@ -1,16 +1,14 @@
-import { closeDatabase } from '#db/client';
 import { startProxy, type TcpProxy } from './tcp-proxy';
-import { resetLazyValues } from '#lib/lazy';
+import { startNewContainer } from './container';
 
 /**
  * Points this test file's functions at `port` on this machine: its pools close and the next statement opens
  * new ones there. Jest gives each file its own module registry, so other files keep their own pools.
  */
 export async function pointDatabaseAt(port: number): Promise<void> {
-  await closeDatabase();
   process.env.DB_HOST = '127.0.0.1';
   process.env.DB_PORT = String(port);
-  resetLazyValues();
+  await startNewContainer();
 }
 
 export interface DatabaseProxy extends TcpProxy {
@@ -28,10 +26,9 @@ export async function databaseThroughProxy(): Promise<DatabaseProxy> {
   return Object.assign(proxy, {
     reconnect: () => pointDatabaseAt(proxy.port),
     async restore() {
-      await closeDatabase();
       await proxy.close();
       Object.assign(process.env, { DB_HOST: saved.host, DB_PORT: saved.port });
-      resetLazyValues();
+      await startNewContainer();
     },
   });
 }

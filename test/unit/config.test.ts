@@ -30,6 +30,26 @@ describe('database settings', () => {
     expect(full.replica).toEqual({ host: 'reader.internal', port: 4000, user: 'ro' });
   });
 
+  it('reads an empty variable as unset (serverless.yml passes "" for what a stage leaves out)', () => {
+    // Act
+    const settings = loadDatabaseSettings({ ...valid, DB_READ_HOST: '', DB_PORT: '', DB_TLS: '' });
+
+    // Assert
+    expect(settings.replica).toBeUndefined();
+    expect(settings.primary.port).toBe(3306);
+    expect(settings.tls).toBe(false);
+    expect(() => loadDatabaseSettings({ ...valid, DB_HOST: '' })).toThrow(/^DB_HOST is not set$/);
+  });
+
+  it('names every variable at fault in one message, never a value', () => {
+    const attempt = () => loadDatabaseSettings({ DB_PORT: 'secret-looking-70000', DB_TLS: 'yes' });
+
+    expect(attempt).toThrow(
+      'DB_HOST is not set; DB_PORT must hold a port number (1-65535); DB_USER is not set; DB_NAME is not set; ' +
+        'DB_TLS must be "rds" or "off"',
+    );
+  });
+
   it('turns on TLS against the RDS authorities with DB_TLS=rds', () => {
     expect(loadDatabaseSettings({ ...valid, DB_TLS: 'rds' }).tls).toBe(true);
   });

@@ -1,5 +1,5 @@
-import { sessions } from '#lib/services';
-import { verifyAccessToken, type AccessClaims } from './tokens';
+import { sessions } from '#lib/wiring/services';
+import { verifyAccessToken, type AccessClaims } from '#lib/auth/tokens';
 
 /**
  * What a request's access token proves: a valid signature and claims (no I/O), then a session that is still
