@@ -5,7 +5,7 @@ import path from 'node:path';
 import { createDatabase } from './accounts';
 import { databaseOf, serverOf } from './urls';
 
-export const migrationsFolder = path.join(__dirname, 'migrations');
+const migrationsFolder = path.join(__dirname, 'migrations');
 
 /**
  * Creates the database if needed and applies pending migrations from

@@ -32,7 +32,7 @@ const localSecrets: Record<string, () => string> = {
 };
 
 /** Copies .env.example to .env with fresh secrets filled in; an existing .env is never touched. */
-export function ensureDotenv(dir = root): boolean {
+function ensureDotenv(dir = root): boolean {
   const target = path.join(dir, '.env');
   if (existsSync(target)) return false;
   let filled = readFileSync(path.join(dir, '.env.example'), 'utf8');
@@ -48,7 +48,7 @@ export function ensureDotenv(dir = root): boolean {
 }
 
 /** .env's values under the current environment's: a variable set in the shell wins, as with dotenv. */
-export function localEnvironment(dir = root, env = process.env): NodeJS.ProcessEnv {
+function localEnvironment(dir = root, env = process.env): NodeJS.ProcessEnv {
   const file = path.join(dir, '.env');
   const values = existsSync(file) ? parseEnv(readFileSync(file, 'utf8')) : {};
   return { ...values, ...env };

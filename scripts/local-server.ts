@@ -1,7 +1,9 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
-import { createConnection } from 'mysql2/promise';
+import { drizzle } from 'drizzle-orm/mysql2';
+import { createConnection, createPool } from 'mysql2/promise';
+import { connectionTargetOf, poolOptions, type Database } from '#db/client';
 import { databaseOf, serverOf, withDatabase } from '#db/urls';
 
 /**
@@ -97,6 +99,16 @@ async function startPrivateServer(): Promise<string> {
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
   throw new Error(`The private server did not start within 30 s; see ${path.join(home, 'server.log')}`);
+}
+
+/** Runs `work` on the database at `databaseUrl` over a pool of its own, closed afterwards (scripts). */
+export async function usingDatabase<T>(databaseUrl: string, work: (db: Database) => Promise<T>): Promise<T> {
+  const pool = createPool(poolOptions(connectionTargetOf(databaseUrl)));
+  try {
+    return await work(drizzle({ client: pool }));
+  } finally {
+    await pool.end();
+  }
 }
 
 /**

@@ -1,16 +1,14 @@
-import { drizzle } from 'drizzle-orm/mysql2';
-import { createPool } from 'mysql2/promise';
 import { hashPassword } from '#lib/auth/password';
 import { articleService } from '#lib/articles/service';
 import { commentService } from '#lib/comments/service';
 import { profileService } from '#lib/profiles/service';
-import { poolOptions, connectionTargetOf, type Database } from '#db/client';
+import type { Database } from '#db/client';
 import { articleRepository } from '#db/repositories/articles';
 import { commentRepository } from '#db/repositories/comments';
 import { profileRepository } from '#db/repositories/profiles';
 import { userRepository } from '#db/repositories/users';
 import { databaseOf } from '#db/urls';
-import { developmentDatabaseUrl } from './local-server';
+import { developmentDatabaseUrl, usingDatabase } from './local-server';
 
 /**
  * Demo data for local development. Every demo user signs in with the password `password123`:
@@ -133,15 +131,8 @@ export async function seed(db: Database): Promise<SeedResult> {
   return { skipped: false, users: demoUsers.length, articles: demoArticles.length };
 }
 
-/** Seeds the (already migrated) database at `databaseUrl` over a pool of its own. */
-export async function seedDatabase(databaseUrl: string): Promise<SeedResult> {
-  const pool = createPool(poolOptions(connectionTargetOf(databaseUrl)));
-  try {
-    return await seed(drizzle({ client: pool }));
-  } finally {
-    await pool.end();
-  }
-}
+/** Seeds the (already migrated) database at `databaseUrl`. */
+export const seedDatabase = (databaseUrl: string): Promise<SeedResult> => usingDatabase(databaseUrl, seed);
 
 if (require.main === module) {
   developmentDatabaseUrl()

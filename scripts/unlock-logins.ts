@@ -1,10 +1,7 @@
-import { drizzle } from 'drizzle-orm/mysql2';
-import { createPool } from 'mysql2/promise';
-import { connectionTargetOf, poolOptions } from '#db/client';
 import { loginAttemptRepository } from '#db/repositories/login-attempts';
 import { databaseOf } from '#db/urls';
 import { loginThrottle } from '#lib/auth/throttle';
-import { developmentDatabaseUrl } from './local-server';
+import { developmentDatabaseUrl, usingDatabase } from './local-server';
 
 /**
  * `npm run db:unlock [-- e-mail]`: lifts login throttling on the development database (DB_NAME, else
@@ -14,13 +11,8 @@ import { developmentDatabaseUrl } from './local-server';
 const email = process.argv[2];
 developmentDatabaseUrl()
   .then(async (url) => {
-    const pool = createPool(poolOptions(connectionTargetOf(url)));
-    try {
-      const dropped = await loginThrottle(loginAttemptRepository(drizzle({ client: pool }))).unlock(email);
-      console.log(`cleared ${dropped} login count(s) for ${email ?? 'everyone'} in ${databaseOf(url)}`);
-    } finally {
-      await pool.end();
-    }
+    const dropped = await usingDatabase(url, (db) => loginThrottle(loginAttemptRepository(db)).unlock(email));
+    console.log(`cleared ${dropped} login count(s) for ${email ?? 'everyone'} in ${databaseOf(url)}`);
   })
   .catch((error) => {
     console.error(error instanceof Error ? error.message : error);

@@ -59,7 +59,7 @@ export interface SessionTokens {
 
 export type AccessTokenSigner = (claims: AccessClaims) => Promise<string>;
 
-export const hashRefreshToken = (token: string) => createHash('sha256').update(token).digest('hex');
+const hashRefreshToken = (token: string) => createHash('sha256').update(token).digest('hex');
 
 /** The rotation rules, apart from storage so they read in one place. */
 export function judge(token: StoredRefreshToken, now: Date): Verdict {

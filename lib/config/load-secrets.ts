@@ -25,7 +25,7 @@ interface GetParameters {
 }
 
 /** A stand-in for SSMClient that answers GetParameters from process.env, for runs without AWS. */
-export class EnvironmentParameterStore {
+class EnvironmentParameterStore {
   async send({ input }: GetParameters) {
     const names = input.Names ?? [];
     const value = (name: string) => process.env[environmentVariableOf(name.replace(/^\//, ''))];
