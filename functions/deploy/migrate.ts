@@ -4,6 +4,7 @@ import { migrateDatabase } from '#db/migrate';
 import { appPrivileges, migratorPrivileges, provisionUsers, type Account } from '#db/accounts';
 import { urlFor } from '#db/urls';
 import { parseSettings, setting } from '#lib/config/env';
+import { lazy } from '#lib/lazy';
 
 /**
  * Deploy-time function, inside the stage's VPC (the database is not reachable from anywhere else): applies
@@ -16,11 +17,11 @@ interface MigrateEvent {
   provisionUsers?: boolean;
 }
 
-const secretsManager = new SecretsManagerClient({});
+const secretsManager = lazy(() => new SecretsManagerClient({}));
 
 /** A database secret as Secrets Manager keeps it for RDS: `{"username": …, "password": …}`. */
 async function account(secretId: string): Promise<Account> {
-  const { SecretString } = await secretsManager.send(new GetSecretValueCommand({ SecretId: secretId }));
+  const { SecretString } = await secretsManager().send(new GetSecretValueCommand({ SecretId: secretId }));
   const { username, password } = JSON.parse(SecretString ?? '{}') as { username?: string; password?: string };
   if (!username || typeof password !== 'string')
     throw new Error(`secret ${secretId} lacks a username or a password`);
