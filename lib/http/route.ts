@@ -119,7 +119,7 @@ function stackFor<A extends AuthMode, B extends Schema, Q extends Schema, P exte
         headers: 'authorization,content-type',
         // Headers a browser may let scripts read besides the safelisted ones; keep in step with
         // serverless.yml's httpApi.cors.exposedResponseHeaders, which is what API Gateway sends on AWS.
-        exposeHeaders: 'retry-after,allow',
+        exposeHeaders: 'retry-after,allow,x-request-id',
         maxAge: 600,
       }),
     )
@@ -142,6 +142,8 @@ function stackFor<A extends AuthMode, B extends Schema, Q extends Schema, P exte
     if (isWarmUp(event)) return warmUp(event, context, ready);
     const result = await inRequestScope(() => run(event, context as RouteContext));
     if ((result.statusCode ?? 200) >= 500) await countServerError(context);
+    // Every reply names its invocation, as the logs do, so a client can quote it to an operator.
+    result.headers = { ...result.headers, 'x-request-id': context.awsRequestId };
     return result;
   }) as RouteHandler;
 }

@@ -142,12 +142,16 @@ test('deployed bundles ship no source maps, and no function turns source maps on
   }
 });
 
-test('browser scripts may read Retry-After and Allow: the HTTP API exposes them', () => {
+test('browser scripts may read Retry-After, Allow and X-Request-Id: the HTTP API exposes them', () => {
   for (const stage of deployedStages) {
     const apis = resourcesOfType(template(stage).template, 'AWS::ApiGatewayV2::Api');
 
     expect(apis).toHaveLength(1);
-    expect(apis[0]![1].Properties.CorsConfiguration.ExposeHeaders).toEqual(['Retry-After', 'Allow']);
+    expect(apis[0]![1].Properties.CorsConfiguration.ExposeHeaders).toEqual([
+      'Retry-After',
+      'Allow',
+      'X-Request-Id',
+    ]);
   }
 });
 

@@ -29,13 +29,16 @@ describe('CORS', () => {
   it.each([
     ['a 200', 'GET', '/api/tags'],
     ['a 405', 'DELETE', '/api/tags'],
-  ])('lets browser scripts read Retry-After and Allow on %s', async (_case, method, path) => {
+  ])('lets browser scripts read Retry-After, Allow and X-Request-Id on %s', async (_case, method, path) => {
     // Act
     const response = await send(method, path, { headers: { origin } });
 
     // Assert
     const exposed = (response.headers.get('access-control-expose-headers') ?? '').toLowerCase();
-    expect(exposed.split(/\s*,\s*/)).toEqual(expect.arrayContaining(['retry-after', 'allow']));
+    expect(exposed.split(/\s*,\s*/)).toEqual(
+      expect.arrayContaining(['retry-after', 'allow', 'x-request-id']),
+    );
+    expect(response.headers.get('x-request-id')).toMatch(/^[\w-]{8,}$/);
   });
 });
 

@@ -175,13 +175,28 @@ describe('reply headers', () => {
   test.each([
     ['a 200', () => api.get('/api/tags', { headers: origin })],
     ['a 405', () => api.delete('/api/tags', { headers: origin })],
-  ])('%s reply lets browser scripts read Retry-After and Allow', async (_case, send) => {
+  ])('%s reply lets browser scripts read Retry-After, Allow and X-Request-Id', async (_case, send) => {
     // Act
     const response = await send();
 
     // Assert
     const exposed = (header(response, 'access-control-expose-headers') ?? '').toLowerCase();
-    expect(exposed.split(/\s*,\s*/)).toEqual(expect.arrayContaining(['retry-after', 'allow']));
+    expect(exposed.split(/\s*,\s*/)).toEqual(
+      expect.arrayContaining(['retry-after', 'allow', 'x-request-id']),
+    );
+  });
+
+  test.each([
+    ['a 200', () => api.get('/api/tags')],
+    ['a 401', () => api.get('/api/user')],
+    ['a 404', () => api.get('/api/nowhere')],
+    ['a 422', () => api.post('/api/users', { user: {} })],
+  ])('%s reply names its invocation in X-Request-Id, the id the logs carry', async (_case, send) => {
+    // Act
+    const response = await send();
+
+    // Assert
+    expect(header(response, 'x-request-id')).toBe(response.invocationId);
   });
 });
 

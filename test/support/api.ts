@@ -53,6 +53,8 @@ export interface ApiResponse<T = any> {
   headers: Record<string, string>;
   body: T;
   raw: string;
+  /** The Lambda request id the handler ran under (what the logs carry). */
+  invocationId: string;
 }
 
 export interface RequestOptions {
@@ -104,8 +106,9 @@ export async function request(
     body,
     isBase64Encoded: false,
   } as unknown as APIGatewayProxyEventV2;
+  const invocationId = randomUUID();
   const context = {
-    awsRequestId: randomUUID(),
+    awsRequestId: invocationId,
     functionName: `conduit-api-test-${path.basename(route.handlerPath)}`,
     functionVersion: '$LATEST',
     getRemainingTimeInMillis: () => 10_000,
@@ -118,6 +121,7 @@ export async function request(
     headers: (result.headers ?? {}) as Record<string, string>,
     body: raw ? JSON.parse(raw) : undefined,
     raw,
+    invocationId,
   };
 }
 
