@@ -73,13 +73,13 @@ export const trustedForMs = 1_000;
 const read = /^\s*select\b/i;
 
 type Query = Pool['query'];
-
-/** The endpoints whose pool is open, so closeDatabase() reaches every one, even after a reset of the lazies. */
-const withPools = new Set<{ close(): Promise<void> }>();
 type QueryArgs = Parameters<Query>;
 type Reply = Awaited<ReturnType<Query>>;
 /** The driver's own connection object, shared by every PoolConnection wrapper handed out for it. */
 type DriverConnection = PoolConnection['connection'];
+
+/** The endpoints whose pool is open, so closeDatabase() reaches every one, even after a reset of the lazies. */
+const withPools = new Set<{ close(): Promise<void> }>();
 
 /** A pool, the connections that sit idle in it, and whether it has been given up. */
 interface LivePool {

@@ -141,7 +141,7 @@ export function loadSecretSettings(env: NodeJS.ProcessEnv): SecretSettings {
   return {
     ssmPrefix: settings.SSM_PREFIX.replace(/\/+$/, ''),
     ttlSeconds: settings.SECRETS_TTL_SECONDS,
-    databasePasswordParameter: settings.DB_PASSWORD_PARAMETER || undefined,
+    databasePasswordParameter: settings.DB_PASSWORD_PARAMETER,
   };
 }
 
