@@ -60,9 +60,10 @@ class ZeroDowntimeDeploys {
       if (!this.resources[required])
         throw new this.serverless.classes.Error(`zero-downtime deploys need the resource ${required}`);
     }
+    // Functions behind the API only: a scheduled function (the scenario check) serves no traffic to shift.
     const serving = this.serverless.service
       .getAllFunctions()
-      .filter((name) => (this.serverless.service.getFunction(name).events ?? []).length > 0);
+      .filter((name) => (this.serverless.service.getFunction(name).events ?? []).some((event) => event.httpApi));
     for (const name of serving) this.serveThroughAlias(name, settings, hook);
     this.letHookInvoke(hook, serving);
     this.finishRoles();
