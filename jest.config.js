@@ -12,7 +12,7 @@ const shared = {
     '^@middy/([^/]+)$': '<rootDir>/node_modules/@middy/$1/index.js',
   },
   testEnvironment: 'node',
-  setupFiles: ['<rootDir>/test/support/metrics-off.ts'],
+  setupFiles: ['<rootDir>/test/support/metrics-off.ts', '<rootDir>/test/support/log-capture.ts'],
 };
 
 /** @type {import('jest').Config} */

@@ -7,7 +7,7 @@ import { lazy } from '#lib/lazy';
 import { secrets } from '#lib/config/secrets';
 import { log } from '#lib/log';
 import { asDomainError, DatabaseTimeout, driverError, isConnectionFailure, isConnectionLost } from './errors';
-import { markWrite, mayReadFromReplica } from '#lib/request-scope';
+import { countRoundTrip, markWrite, mayReadFromReplica } from '#lib/request-scope';
 
 export type Database = MySql2Database;
 /** A database handle or an open transaction: repositories accept either. */
@@ -178,6 +178,7 @@ class Connections {
 
   /** Sends one statement or ping within the deadline; a connection failure abandons the pool. */
   private async send<T>(borrowed: Borrowed, work: (connection: PoolConnection) => Promise<T>): Promise<T> {
+    countRoundTrip();
     try {
       const result = await withinDeadline(work(borrowed.connection));
       this.lastReply.set(borrowed.connection.connection, Date.now());

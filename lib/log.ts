@@ -1,28 +1,63 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import type { Context } from 'aws-lambda';
+import { lazy } from './lazy';
+import { currentLogFields } from './request-scope';
+
 /**
- * One JSON line per event, as CloudWatch Logs Insights reads them, filtered by LOG_LEVEL (per stage in
- * serverless.yml: DEBUG, INFO, WARN or ERROR; default INFO). Never pass secrets, hashes or SQL parameters.
+ * One JSON line per event, as CloudWatch Logs Insights reads them, written by Powertools Logger: timestamp,
+ * level, service, and once a handler has named its invocation (useLambdaContext) the function, request id and
+ * cold-start flag; then the current request's fields (its route, its user: lib/request-scope.ts), then the
+ * line's own. LOG_LEVEL filters them (per stage in serverless.yml: DEBUG, INFO, WARN or ERROR; default
+ * INFO). Never pass secrets, hashes or SQL parameters: redact() is a safety net, not a licence.
  */
-const levels = { DEBUG: 10, INFO: 20, WARN: 30, ERROR: 40 } as const;
-type Level = keyof typeof levels;
+const logger = lazy(
+  () =>
+    new Logger({
+      serviceName: process.env.POWERTOOLS_SERVICE_NAME || 'conduit-api',
+      jsonReplacerFn: redact,
+    }),
+);
 
-function threshold(): number {
-  return levels[(process.env.LOG_LEVEL ?? '').toUpperCase() as Level] ?? levels.INFO;
-}
+type Fields = Record<string, unknown>;
 
-function write(level: Level, message: string, fields: Record<string, unknown>): void {
-  if (levels[level] < threshold()) return;
-  const line = JSON.stringify({ level, message, ...fields });
-  if (level === 'ERROR') console.error(line);
-  else if (level === 'WARN') console.warn(line);
-  else console.log(line);
+function writer(level: 'debug' | 'info' | 'warn' | 'error') {
+  return (message: string, fields: Fields = {}) =>
+    logger()[level](message, { ...currentLogFields(), ...fields });
 }
 
 export const log = {
-  debug: (message: string, fields: Record<string, unknown> = {}) => write('DEBUG', message, fields),
-  info: (message: string, fields: Record<string, unknown> = {}) => write('INFO', message, fields),
-  warn: (message: string, fields: Record<string, unknown> = {}) => write('WARN', message, fields),
-  error: (message: string, fields: Record<string, unknown> = {}) => write('ERROR', message, fields),
+  debug: writer('debug'),
+  info: writer('info'),
+  warn: writer('warn'),
+  error: writer('error'),
 };
+
+/** Every later line names this invocation: function, version, request id, and whether it started cold. */
+export function useLambdaContext(context: Context): void {
+  logger().addContext(context);
+}
+
+/** Keys whose values no log line shows: credentials, and anything that could be one. */
+const secretKey = /pass(word)?|token|secret|authori[sz]ation|cookie|hash|signature|credential/i;
+const emailKey = /e-?mail/i;
+/** A JWT (access, refresh and ID tokens alike) or a password hash, wherever it appears in a value. */
+const secretValue = /\beyJ[\w-]+\.[\w-]+\.[\w-]*|\bscrypt\$\d+\$\d+\$\d+\$[\w-]+\$[\w-]+/g;
+/** A full e-mail address: the local part is cut to its first character. */
+const emailValue = /\b([\w.+-])[\w.+-]*@([\w-]+(?:\.[\w-]+)+)/g;
+
+/**
+ * The replacer every line goes through before it is written. Values under a credential's key are replaced;
+ * tokens and password hashes are cut out of any string; e-mail addresses keep their first character and
+ * their domain (enough to tell users apart when debugging, not enough to mail them).
+ */
+export function redact(key: string, value: unknown): unknown {
+  if (value === null || value === undefined || typeof value === 'boolean' || typeof value === 'number')
+    return value;
+  if (secretKey.test(key) && typeof value !== 'object') return '[redacted]';
+  if (typeof value !== 'string') return value;
+  const masked = value.replace(secretValue, '[redacted]').replace(emailValue, '$1***@$2');
+  return emailKey.test(key) && masked === value && value !== '' ? '[redacted]' : masked;
+}
 
 const maxCauses = 4;
 

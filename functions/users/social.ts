@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import { providers, verifyIdToken } from '#lib/auth/social';
+import { countEvent } from '#lib/http/metrics';
 import { created, ok } from '#lib/http/responses';
 import { route } from '#lib/http/route';
 import { users } from '#lib/wiring/services';
@@ -14,5 +15,7 @@ const SocialSignIn = z.object({
 export const handler = route({ auth: 'none', body: SocialSignIn }, async ({ body }) => {
   const identity = await verifyIdToken(body.provider, body.idToken, body.nonce);
   const { user, created: isNew } = await users().signInWith(identity);
+  countEvent('SignIns', { Method: body.provider });
+  if (isNew) countEvent('Registrations');
   return isNew ? created({ user }) : ok({ user });
 });

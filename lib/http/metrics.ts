@@ -1,16 +1,68 @@
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
+import { lazy } from '#lib/lazy';
 
 /**
- * `Http5xx`, in CloudWatch embedded metric format: one log line per 5xx reply, no SDK call on the request
- * path. route() turns failures into replies, so Lambda's own Errors metric never sees them; the deployment
- * alarms (deploy/zero-downtime-plugin.js) watch this count on the version being deployed, with exactly these
- * dimensions. Loaded on the first 5xx only, so a healthy container never pays for it.
+ * The API's metrics, in CloudWatch embedded metric format: log lines CloudWatch turns into metrics, so the
+ * request path makes no SDK call. Namespace `Conduit`; Powertools adds the `service` dimension
+ * (POWERTOOLS_SERVICE_NAME, POWERTOOLS_METRICS_NAMESPACE and STAGE come from serverless.yml). The alarms and the
+ * dashboard (deploy/observability-plugin.js, deploy/zero-downtime-plugin.js) read exactly these names and
+ * dimensions.
  */
-const metrics = new Metrics({ namespace: 'Conduit', serviceName: 'conduit-api' });
+const metrics = lazy(
+  () =>
+    new Metrics({
+      namespace: process.env.POWERTOOLS_METRICS_NAMESPACE || 'Conduit',
+      serviceName: process.env.POWERTOOLS_SERVICE_NAME || 'conduit-api',
+    }),
+);
 
-export function countServerError(context: Pick<Context, 'functionName' | 'functionVersion'>): void {
-  metrics.addDimensions({ FunctionName: context.functionName, ExecutedVersion: context.functionVersion });
-  metrics.addMetric('Http5xx', MetricUnit.Count, 1);
-  metrics.publishStoredMetrics();
+const stage = () => process.env.STAGE || 'local';
+
+export interface ServedRequest {
+  /** API Gateway's route key: `GET /api/articles/{slug}`, or `$default` for the catch-all route. */
+  route: string;
+  status: number;
+  latencyMs: number;
+}
+
+/**
+ * One line per request: `Requests`, `Http4xx`, `Http5xx` (each 1 or 0) and `Latency`, by stage and route (the
+ * dashboard and the p99 alarms) and by function and executed version (the deployment alarms watch Http5xx of
+ * the version being deployed). The first request or warm-up of a container also writes `ColdStart`.
+ */
+export function recordRequest(
+  context: Pick<Context, 'functionName' | 'functionVersion'>,
+  { route, status, latencyMs }: ServedRequest,
+): void {
+  const emf = metrics();
+  emf.captureColdStartMetric(context.functionName);
+  emf.addDimensions({ Stage: stage(), Route: route });
+  emf.addDimensions({ FunctionName: context.functionName, ExecutedVersion: context.functionVersion });
+  emf.addMetric('Requests', MetricUnit.Count, 1);
+  emf.addMetric('Http4xx', MetricUnit.Count, status >= 400 && status < 500 ? 1 : 0);
+  emf.addMetric('Http5xx', MetricUnit.Count, status >= 500 ? 1 : 0);
+  emf.addMetric('Latency', MetricUnit.Milliseconds, latencyMs);
+  emf.publishStoredMetrics();
+}
+
+/** A container that only warms up (the pre-traffic hook) has started cold all the same. */
+export function recordColdStart(context: Pick<Context, 'functionName'>): void {
+  metrics().captureColdStartMetric(context.functionName);
+}
+
+/** What the business counts: each is counted once the request that did it has succeeded. */
+export type BusinessEvent = 'Registrations' | 'SignIns' | 'ArticlesCreated' | 'CommentsCreated' | 'Favorites';
+
+/** How a user signed in: a password, a provider's ID token, or a refresh token. */
+export type SignInMethod = 'password' | 'google' | 'apple' | 'kakao' | 'refresh';
+
+/**
+ * Counts one business event by stage (`SignIns` also by `Method`): a line of its own, so the count is not
+ * multiplied over every route and version.
+ */
+export function countEvent(event: BusinessEvent, dimensions: { Method?: SignInMethod } = {}): void {
+  const single = metrics().singleMetric();
+  single.addDimensions({ Stage: stage(), ...dimensions });
+  single.addMetric(event, MetricUnit.Count, 1);
 }

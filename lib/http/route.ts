@@ -6,11 +6,12 @@ import httpSecurityHeaders from '@middy/http-security-headers';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type * as z from 'zod/mini';
-import { inRequestScope } from '#lib/request-scope';
+import { addLogFields, inRequestScope, roundTrips } from '#lib/request-scope';
 import { isWarmUp, maxHoldMs, type WarmUpEvent, type WarmUpReply } from '#lib/deploy/warm-up';
 import { Unauthorized } from '#lib/errors';
-import { describeError, log } from '#lib/log';
+import { describeError, log, useLambdaContext } from '#lib/log';
 import { toErrorReply } from './errors';
+import { recordColdStart, recordRequest } from './metrics';
 import { HttpProblem } from './problems';
 import { jsonContentType, type Reply } from './responses';
 import { parse } from './validation';
@@ -138,14 +139,44 @@ function stackFor<A extends AuthMode, B extends Schema, Q extends Schema, P exte
         ...context.input,
       } as RouteInput<A, B, Q, P>) as Promise<Result>,
   );
-  return (async (event: Event | WarmUpEvent, context: Context) => {
-    if (isWarmUp(event)) return warmUp(event, context, ready);
-    const result = await inRequestScope(() => run(event, context as RouteContext));
-    if ((result.statusCode ?? 200) >= 500) await countServerError(context);
+  const serve = async (event: Event, context: Context): Promise<Result> => {
+    const started = performance.now();
+    const result = await run(event, context as RouteContext);
     // Every reply names its invocation, as the logs do, so a client can quote it to an operator.
     result.headers = { ...result.headers, 'x-request-id': context.awsRequestId };
+    recordServedRequest(event, context, result.statusCode ?? 200, performance.now() - started);
     return result;
+  };
+  return (async (event: Event | WarmUpEvent, context: Context) => {
+    useLambdaContext(context);
+    if (isWarmUp(event)) return warmUp(event, context, ready);
+    return inRequestScope(() => serve(event, context), { route: routeOf(event) });
   }) as RouteHandler;
+}
+
+/** API Gateway's route key (`GET /api/articles/{slug}`), the name logs and metrics give a route. */
+function routeOf(event: Event): string {
+  return event.routeKey || '$default';
+}
+
+/**
+ * The access line (route and user come from the request scope) and the request's metrics. Neither may fail
+ * the reply: a metric that cannot be written is logged instead.
+ */
+function recordServedRequest(event: Event, context: Context, status: number, elapsedMs: number): void {
+  const durationMs = Math.round(elapsedMs * 10) / 10;
+  log.info('request', {
+    method: event.requestContext?.http?.method,
+    path: event.rawPath,
+    status,
+    durationMs,
+    dbRoundTrips: roundTrips(),
+  });
+  try {
+    recordRequest(context, { route: routeOf(event), status, latencyMs: durationMs });
+  } catch (error) {
+    log.warn('could not record the request metrics', { error: describeError(error) });
+  }
 }
 
 /**
@@ -160,6 +191,7 @@ async function warmUp(
   ready: () => Promise<void>,
 ): Promise<WarmUpReply> {
   const started = Date.now();
+  recordColdStart(context);
   try {
     await ready();
   } catch (error) {
@@ -169,15 +201,6 @@ async function warmUp(
   const hold = Math.min(Math.max(Number(event.holdMs) || 0, 0), maxHoldMs) - (Date.now() - started);
   if (hold > 0) await sleep(hold);
   return { status: 'ready', function: context.functionName, version: context.functionVersion };
-}
-
-/** The 5xx count the deployment alarms watch (lib/http/metrics.ts); a failure to count never fails the reply. */
-async function countServerError(context: Context): Promise<void> {
-  try {
-    (await import('./metrics')).countServerError(context);
-  } catch (error) {
-    log.warn('could not count a 5xx reply', { error: (error as Error)?.message });
-  }
 }
 
 /**
@@ -234,6 +257,7 @@ function authentication(mode: 'required' | 'optional'): Middleware {
       const { authenticate } = await import('#lib/wiring/authentication');
       const { userId, sessionId } = await authenticate(token);
       input(request).user = { id: userId, sessionId, token };
+      addLogFields({ userId });
     },
   };
 }
@@ -282,7 +306,7 @@ function errorHandler(): Middleware {
     onError: (request) => {
       const requestId = request.context?.awsRequestId ?? 'unknown';
       const reply = toErrorReply(request.error, requestId);
-      if (reply.unexpected) logFailure(request, requestId);
+      if (reply.unexpected) logFailure(request);
       request.response = {
         statusCode: reply.statusCode,
         headers: { 'content-type': jsonContentType, ...reply.headers },
@@ -292,10 +316,6 @@ function errorHandler(): Middleware {
   };
 }
 
-function logFailure(request: RouteRequest, requestId: string): void {
-  log.error('request failed', {
-    requestId,
-    route: request.event.routeKey,
-    error: describeError(request.error),
-  });
+function logFailure(request: RouteRequest): void {
+  log.error('request failed', { error: describeError(request.error) });
 }

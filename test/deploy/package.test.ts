@@ -29,6 +29,10 @@ const allowedEnvironment = [
   'ACCESS_TOKEN_TTL',
   'JWT_ISSUER',
   'LOG_LEVEL',
+  'POWERTOOLS_SERVICE_NAME',
+  'POWERTOOLS_METRICS_NAMESPACE',
+  'POWERTOOLS_METRICS_DISABLED',
+  'STAGE',
   // Empty on deployed stages (see the source-map test below); only `local` sets it.
   'NODE_OPTIONS',
 ];
@@ -65,6 +69,23 @@ test("each function's environment carries only non-secret configuration", () => 
         [...allowedEnvironment, ...(extraEnvironment[Properties.Handler] ?? [])].sort(),
       );
     }
+  }
+});
+
+test('each stage keeps its logs as long as it says, and writes its metrics under its own name', () => {
+  const retention: Record<string, number> = { dev: 14, prod: 90 };
+  for (const stage of deployedStages) {
+    const logGroups = resourcesOfType(template(stage).template, 'AWS::Logs::LogGroup');
+    expect(logGroups.length).toBeGreaterThanOrEqual(Object.keys(declared).length);
+    for (const [, { Properties }] of logGroups) expect(Properties.RetentionInDays).toBe(retention[stage]);
+    expect(functionWith(stage, 'functions/tags/list.handler').Properties.Environment.Variables).toMatchObject(
+      {
+        POWERTOOLS_SERVICE_NAME: 'conduit-api',
+        POWERTOOLS_METRICS_NAMESPACE: 'Conduit',
+        POWERTOOLS_METRICS_DISABLED: 'false',
+        STAGE: stage,
+      },
+    );
   }
 });
 

@@ -1,3 +1,6 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { http, register, segment, send, unique } from '../support/http';
 
 const origin = 'https://app.example.com';
@@ -39,6 +42,48 @@ describe('CORS', () => {
       expect.arrayContaining(['retry-after', 'allow', 'x-request-id']),
     );
     expect(response.headers.get('x-request-id')).toMatch(/^[\w-]{8,}$/);
+  });
+});
+
+describe('the access line', () => {
+  /** The JSON line the shared `serverless offline` (test/support/e2e-setup.ts) logged for one invocation. */
+  async function accessLineOf(requestId: string): Promise<Record<string, unknown> | undefined> {
+    const logFile = path.join(__dirname, '..', '..', '.local', 'e2e-serverless.log');
+    for (let waited = 0; waited < 3_000; waited += 100) {
+      const line = readFileSync(logFile, 'utf8')
+        .split('\n')
+        .filter((text) => text.startsWith('{') && text.includes(requestId))
+        .map((text) => JSON.parse(text) as Record<string, unknown>)
+        .find(({ message }) => message === 'request');
+      if (line) return line;
+      await sleep(100);
+    }
+    return undefined;
+  }
+
+  it('is written for every request, under the id its reply names', async () => {
+    // Arrange
+    const jake = await register();
+
+    // Act
+    const response = await http.get(`/api/profiles/${jake.username}`, { token: jake.token });
+
+    // Assert
+    expect(response.status).toBe(200);
+    const requestId = response.headers.get('x-request-id')!;
+    expect(await accessLineOf(requestId)).toMatchObject({
+      level: 'INFO',
+      timestamp: expect.any(String),
+      service: 'conduit-api',
+      function_request_id: requestId,
+      route: 'GET /api/profiles/{username}',
+      method: 'GET',
+      path: `/api/profiles/${jake.username}`,
+      status: 200,
+      durationMs: expect.any(Number),
+      dbRoundTrips: expect.any(Number),
+      userId: expect.any(Number),
+    });
   });
 });
 

@@ -4,13 +4,12 @@ import { api } from '../support/api';
 import { databaseThroughProxy, pointDatabaseAt, type DatabaseProxy } from '../support/database-proxy';
 import { registerUser, type TestUser } from '../support/fixtures';
 import type { TestDatabase } from '../support/test-database';
+import { clearCapturedLines, logLines } from '../support/log-capture';
 
 // The functions reach the database through a proxy this file controls (its own module registry, so other
 // files keep their direct pool): it can kill connections silently, or take the "server" away and back.
 const admin = (JSON.parse(process.env.CONDUIT_TEST_DATABASE!) as TestDatabase).adminUrl;
 let proxy: DatabaseProxy;
-let warnings: jest.SpyInstance;
-let errors: jest.SpyInstance;
 let jake: TestUser;
 
 beforeAll(async () => {
@@ -18,19 +17,13 @@ beforeAll(async () => {
   jake = await registerUser();
 });
 
-beforeEach(() => {
-  warnings = jest.spyOn(console, 'warn').mockImplementation(() => {});
-  errors = jest.spyOn(console, 'error').mockImplementation(() => {});
-});
-
-afterEach(() => {
-  warnings.mockRestore();
-  errors.mockRestore();
-});
+beforeEach(() => clearCapturedLines());
 
 afterAll(() => proxy.restore());
 
-const retried = () => warnings.mock.calls.filter(([line]) => String(line).includes('connection lost')).length;
+const retried = () =>
+  logLines().filter(({ level, message }) => level === 'WARN' && String(message).includes('connection lost'))
+    .length;
 
 describe('a connection that died while the container was frozen', () => {
   test('the next read succeeds, on a fresh connection after one retry', async () => {

@@ -5,6 +5,7 @@ import { api, type ApiResponse } from '../support/api';
 import { databaseThroughProxy, type DatabaseProxy } from '../support/database-proxy';
 import { createArticle, registerUser, unique, type TestUser } from '../support/fixtures';
 import { asAdmin } from '../support/test-database';
+import { clearCapturedLines, logLines } from '../support/log-capture';
 
 // The functions reach the database through a proxy this file controls, which stalls the network or cuts a
 // connection at a chosen statement; a half of the function's 10 s timeout is the most a 503 may take.
@@ -12,8 +13,6 @@ const functionTimeoutMs = 10_000;
 jest.setTimeout(20_000);
 
 let proxy: DatabaseProxy;
-let warnings: jest.SpyInstance;
-let errors: jest.SpyInstance;
 let jake: TestUser;
 let slug: string;
 
@@ -23,15 +22,10 @@ beforeAll(async () => {
   ({ slug } = await createArticle(jake.token));
 });
 
-beforeEach(() => {
-  warnings = jest.spyOn(console, 'warn').mockImplementation(() => {});
-  errors = jest.spyOn(console, 'error').mockImplementation(() => {});
-});
+beforeEach(() => clearCapturedLines());
 
 afterEach(() => {
   proxy.resume();
-  warnings.mockRestore();
-  errors.mockRestore();
 });
 
 afterAll(() => proxy.restore());
@@ -44,9 +38,9 @@ function expectUnavailable(response: ApiResponse): void {
 
 /** The `request failed` lines the functions logged, parsed. */
 function failureLogs(): { error: Record<string, unknown> }[] {
-  return errors.mock.calls
-    .map(([line]) => JSON.parse(String(line)))
-    .filter(({ message }) => message === 'request failed');
+  return logLines().filter(({ message }) => message === 'request failed') as {
+    error: Record<string, unknown>;
+  }[];
 }
 
 async function timed(request: () => Promise<ApiResponse>): Promise<[ApiResponse, number]> {
@@ -226,7 +220,7 @@ describe('a write first in its request, on a connection that died while the cont
 
     // Assert
     expect(await rowsOf('select id from comments where body = ?', [body])).toHaveLength(1);
-    const warned = warnings.mock.calls.map(([line]) => String(line));
-    expect(warned.filter((line) => line.includes('lost before a write'))).toHaveLength(1);
+    const warned = logLines().filter(({ level }) => level === 'WARN');
+    expect(warned.filter(({ message }) => String(message).includes('lost before a write'))).toHaveLength(1);
   });
 });

@@ -1,22 +1,20 @@
 import { api, type ApiResponse } from '../support/api';
 import { startNewContainer } from '../support/container';
+import { clearCapturedLines, logLines } from '../support/log-capture';
 
 // Jest gives each test file its own module registry, so pointing this file's pool at a dead port leaves
 // every other file's database alone.
 const realPort = process.env.DB_PORT;
 const realName = process.env.DB_NAME;
-let log: jest.SpyInstance;
 
 beforeAll(async () => {
   // Port 1 on this machine: nothing listens, so every connection is refused at once.
   process.env.DB_PORT = '1';
   process.env.DB_NAME = 'conduit_unreachable';
   await startNewContainer();
-  log = jest.spyOn(console, 'error').mockImplementation(() => {});
 });
 
 afterAll(async () => {
-  log.mockRestore();
   process.env.DB_PORT = realPort;
   process.env.DB_NAME = realName;
   await startNewContainer();
@@ -59,11 +57,11 @@ test('a write while the database is down is 503', async () => {
 });
 
 test('the outage is logged for operators', async () => {
-  log.mockClear();
+  clearCapturedLines();
 
   await api.get('/api/profiles/anyone');
 
-  const logged = log.mock.calls.map((args) => args.join(' ')).join('\n');
+  const logged = JSON.stringify(logLines().filter(({ level }) => level === 'ERROR'));
   expect(logged).toContain('ECONNREFUSED');
 });
 

@@ -3,6 +3,7 @@ import { maxBodyBytes } from '#lib/http/route';
 import { users } from '#lib/wiring/services';
 import { api, request, type ApiResponse } from '../support/api';
 import { registerUser, unique, type TestUser } from '../support/fixtures';
+import { clearCapturedLines, logLines } from '../support/log-capture';
 
 afterAll(closeDatabase);
 
@@ -378,7 +379,7 @@ describe('unexpected failures', () => {
       code: 'ER_SECRET_CODE',
     });
     jest.spyOn(users(), 'current').mockRejectedValue(cause);
-    const log = jest.spyOn(console, 'error').mockImplementation(() => {});
+    clearCapturedLines();
 
     const response = await api.get('/api/user', { token: jake.token });
 
@@ -392,14 +393,13 @@ describe('unexpected failures', () => {
     expect(header(response, 'content-type')).toBe('application/json; charset=utf-8');
     expect(header(response, 'access-control-allow-origin')).toBeTruthy();
     // The cause goes to the log instead, under the same request id.
-    const logged = log.mock.calls.map((args) => args.join(' ')).join('\n');
+    const logged = JSON.stringify(logLines().filter(({ level }) => level === 'ERROR'));
     expect(logged).toContain('SELECT secret FROM vault');
     expect(logged).toContain(requestId);
   });
 
   test('a thrown non-Error value is a 500 too', async () => {
     jest.spyOn(users(), 'login').mockRejectedValue('INSERT INTO users raw string');
-    jest.spyOn(console, 'error').mockImplementation(() => {});
 
     const response = await api.post('/api/users/login', { user: { email: jake.email, password: 'x' } });
 

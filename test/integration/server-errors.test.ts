@@ -3,12 +3,12 @@ import { warmUpEvent } from '#lib/deploy/warm-up';
 import { handler as listTags } from '../../functions/tags/list';
 import { api } from '../support/api';
 import { startNewContainer } from '../support/container';
+import { clearCapturedLines, metricLines } from '../support/log-capture';
 
-// What the deployment alarms see while the database is down: this file's pool points at a dead port (Jest
-// gives each file its own module registry), and Powertools Metrics is on, writing to a captured stdout.
+// What the deployment alarms and the dashboard see while the database is down: this file's pool points at a
+// dead port (Jest gives each file its own module registry), and Powertools Metrics is on; its lines are kept by
+// test/support/log-capture.ts.
 const realPort = process.env.DB_PORT;
-let stdout: string[];
-let silenced: jest.SpyInstance[];
 
 beforeAll(async () => {
   process.env.DB_PORT = '1';
@@ -16,15 +16,7 @@ beforeAll(async () => {
   await startNewContainer();
 });
 
-beforeEach(() => {
-  stdout = [];
-  silenced = [
-    jest.spyOn(process.stdout, 'write').mockImplementation((chunk) => (stdout.push(String(chunk)), true)),
-    jest.spyOn(console, 'error').mockImplementation(() => {}),
-  ];
-});
-
-afterEach(() => silenced.forEach((spy) => spy.mockRestore()));
+beforeEach(() => clearCapturedLines());
 
 afterAll(async () => {
   process.env.DB_PORT = realPort;
@@ -32,43 +24,55 @@ afterAll(async () => {
   await startNewContainer();
 });
 
-const metricLines = () =>
-  stdout
-    .flatMap((chunk) => chunk.split('\n'))
-    .filter((line) => line.includes('"_aws"'))
-    .map((line) => JSON.parse(line));
+/** The request lines (not ColdStart), in embedded metric format. */
+const requestMetrics = () => metricLines().filter((line) => 'Requests' in line);
 
-test('a 5xx reply writes one Http5xx count, in embedded metric format, for the version that answered', async () => {
+test('a 5xx reply counts as a request and a 5xx, by route and by the version that answered', async () => {
   // Act
   const response = await api.get('/api/tags');
 
   // Assert
   expect(response.status).toBe(503);
-  expect(metricLines()).toEqual([
+  expect(requestMetrics()).toEqual([
     {
       _aws: {
         Timestamp: expect.any(Number),
         CloudWatchMetrics: [
           {
             Namespace: 'Conduit',
-            Dimensions: [['service', 'FunctionName', 'ExecutedVersion']],
-            Metrics: [{ Name: 'Http5xx', Unit: 'Count' }],
+            Dimensions: [
+              ['service', 'Stage', 'Route'],
+              ['service', 'FunctionName', 'ExecutedVersion'],
+            ],
+            Metrics: [
+              { Name: 'Requests', Unit: 'Count' },
+              { Name: 'Http4xx', Unit: 'Count' },
+              { Name: 'Http5xx', Unit: 'Count' },
+              { Name: 'Latency', Unit: 'Milliseconds' },
+            ],
           },
         ],
       },
       service: 'conduit-api',
+      Stage: 'local',
+      Route: 'GET /api/tags',
       FunctionName: 'conduit-api-test-list',
       ExecutedVersion: '$LATEST',
+      Requests: 1,
+      Http4xx: 0,
       Http5xx: 1,
+      Latency: expect.any(Number),
     },
   ]);
 });
 
-test('a 4xx reply counts nothing', async () => {
+test('a 4xx reply counts as a 4xx, not a 5xx', async () => {
   const response = await api.get('/api/user');
 
   expect(response.status).toBe(401);
-  expect(metricLines()).toEqual([]);
+  expect(requestMetrics()).toEqual([
+    expect.objectContaining({ Route: 'GET /api/user', Requests: 1, Http4xx: 1, Http5xx: 0 }),
+  ]);
 });
 
 test('a warm-up fails while the database is unreachable, so the hook fails the deployment', async () => {

@@ -13,12 +13,12 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { reportMarginMs, runPreTrafficHook, warmUpHoldMs } from '#lib/deploy/pre-traffic';
 import { warmUpSource } from '#lib/deploy/warm-up';
+import { clearCapturedLines, logLines } from '../support/log-capture';
 
 const codeDeploy = mockClient(CodeDeployClient);
 const lambda = mockClient(LambdaClient);
 const event = { DeploymentId: 'd-ABC123', LifecycleEventHookExecutionId: 'hook-execution-1' };
 const plenty = () => 100_000;
-let logs: jest.SpyInstance[];
 
 /** The AppSpec CloudFormation hands CodeDeploy when it moves an alias (one function per deployment). */
 const appSpec = (name: string, target: string) =>
@@ -64,12 +64,8 @@ beforeEach(() => {
   lambda.reset();
   deploymentOf('conduit-api-dev-listTags', '7');
   codeDeploy.on(PutLifecycleEventHookExecutionStatusCommand).resolves({});
-  logs = [jest.spyOn(console, 'log'), jest.spyOn(console, 'error')].map((spy) =>
-    spy.mockImplementation(() => {}),
-  );
+  clearCapturedLines();
 });
-
-afterEach(() => logs.forEach((spy) => spy.mockRestore()));
 
 describe('the pre-traffic hook', () => {
   it('warms N environments of the new version and reports Succeeded when every one is ready', async () => {
@@ -117,7 +113,9 @@ describe('the pre-traffic hook', () => {
     // Assert
     expect(status).toBe('Failed');
     expect(reported()).toEqual([expect.objectContaining({ status: 'Failed' })]);
-    expect(logs[1]!.mock.calls.join('\n')).toContain('connect ETIMEDOUT');
+    expect(JSON.stringify(logLines().filter(({ level }) => level === 'ERROR'))).toContain(
+      'connect ETIMEDOUT',
+    );
   });
 
   it('reports Failed when a version answers anything but ready', async () => {

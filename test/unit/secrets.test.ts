@@ -5,6 +5,7 @@ import { MissingSecret, SecretsUnavailable } from '#lib/config/errors';
 import { loadSecretsNow } from '#lib/config/load-secrets';
 import { secrets } from '#lib/config/secrets';
 import { resetLazyValues } from '#lib/lazy';
+import { clearCapturedLines, logLines } from '../support/log-capture';
 
 const ssm = mockClient(SSMClient);
 const prefix = '/conduit/test';
@@ -225,7 +226,6 @@ describe('secrets from the environment (no SSM_PREFIX: serverless offline, tests
 
 describe('a route whose secrets cannot be read', () => {
   const saved = { ...process.env };
-  let logged: jest.SpyInstance;
 
   beforeEach(() => {
     jest.useRealTimers();
@@ -235,12 +235,11 @@ describe('a route whose secrets cannot be read', () => {
       DB_NAME: 'never',
       DB_USER: 'never',
     });
-    logged = jest.spyOn(console, 'error').mockImplementation(() => {});
+    clearCapturedLines();
   });
 
   afterEach(() => {
     process.env = { ...saved };
-    logged.mockRestore();
   });
 
   it('answers 503 with Retry-After and logs which parameters failed and why', async () => {
@@ -257,7 +256,7 @@ describe('a route whose secrets cannot be read', () => {
     expect(response.status).toBe(503);
     expect(response.headers['retry-after']).toMatch(/^\d+$/);
     expect(response.raw).not.toMatch(/AccessDenied|conduit\/test|ssm/i);
-    const line = JSON.parse(logged.mock.calls.at(-1)![0] as string);
+    const line = logLines().findLast(({ level }) => level === 'ERROR') as Record<string, any>;
     expect(line).toMatchObject({ level: 'ERROR', error: { name: 'SecretsUnavailable' } });
     expect(line.error.message).toContain('could not read secrets under /conduit/test: AccessDeniedException');
   });
@@ -276,7 +275,7 @@ describe('a route whose secrets cannot be read', () => {
     // Assert
     expect(response.status).toBe(500);
     expect(response.body.errors.server[0]).toMatch(/^unexpected error \(request id /);
-    const line = JSON.parse(logged.mock.calls.at(-1)![0] as string);
+    const line = logLines().findLast(({ level }) => level === 'ERROR') as Record<string, any>;
     expect(line.error.message).toBe(`secret ${prefix}/db/app-password is not defined in SSM Parameter Store`);
   });
 });
