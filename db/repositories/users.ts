@@ -1,10 +1,19 @@
-import { and, eq, ne, or, sql } from 'drizzle-orm';
+import { and, eq, inArray, ne, or, sql } from 'drizzle-orm';
 import { Conflict } from '#lib/errors';
 import type { NewUser, UserStore } from '#lib/users/service';
 import type { Database, Executor } from '../client';
 import { duplicateKey } from '../errors';
 import { insertSession } from './sessions';
-import { sessions, userIdentities, users } from '../schema';
+import {
+  articles,
+  articleTags,
+  comments,
+  favorites,
+  follows,
+  sessions,
+  userIdentities,
+  users,
+} from '../schema';
 
 const record = {
   id: users.id,
@@ -124,5 +133,32 @@ export function userRepository(db: Database): UserStore {
         rethrowTaken(error);
       }
     },
+
+    remove: (id) =>
+      db.transaction(async (tx) => {
+        // Locked first: every write that would refer to the account (an article, a comment, a favorite, a
+        // follow) checks its foreign key with a shared lock on this row, so none can slip in between the
+        // deletes below and the account's own; it waits, then finds the account gone.
+        await tx.select({ id: users.id }).from(users).where(eq(users.id, id)).for('update');
+        // Soft-deleted articles too: their rows still refer to the account. Locked for the same reason as the
+        // account, against other users' comments and favorites on them.
+        const owned = (
+          await tx.select({ id: articles.id }).from(articles).where(eq(articles.authorId, id)).for('update')
+        ).map((article) => article.id);
+        if (owned.length) {
+          await tx.delete(comments).where(inArray(comments.articleId, owned));
+          await tx.delete(favorites).where(inArray(favorites.articleId, owned));
+          // Tags stay, as when an article is deleted: the list of tags shows only those of live articles.
+          await tx.delete(articleTags).where(inArray(articleTags.articleId, owned));
+          await tx.delete(articles).where(inArray(articles.id, owned));
+        }
+        await tx.delete(comments).where(eq(comments.authorId, id));
+        await tx.delete(favorites).where(eq(favorites.userId, id));
+        // Two statements, so each direction uses its own index.
+        await tx.delete(follows).where(eq(follows.followerId, id));
+        await tx.delete(follows).where(eq(follows.followeeId, id));
+        // Sessions, their refresh tokens and the sign-in identities go with it (ON DELETE CASCADE).
+        await tx.delete(users).where(eq(users.id, id));
+      }),
   };
 }

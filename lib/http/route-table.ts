@@ -10,7 +10,7 @@ export const routeTable: Readonly<Record<string, readonly string[]>> = {
   '/api/users/social': ['POST'],
   '/api/users/refresh': ['POST'],
   '/api/users/logout': ['POST'],
-  '/api/user': ['GET', 'PUT'],
+  '/api/user': ['DELETE', 'GET', 'PUT'],
   '/api/user/sessions': ['DELETE'],
   '/api/profiles/{username}': ['GET'],
   '/api/profiles/{username}/follow': ['DELETE', 'POST'],

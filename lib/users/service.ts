@@ -62,6 +62,12 @@ export interface UserStore {
    * other identities and every session. Throws Conflict('identity') when the identity is already linked.
    */
   linkIdentity(userId: number, identity: LinkedIdentity, options: { claim: boolean }): Promise<void>;
+  /**
+   * Deletes the account and, in the same transaction, everything that refers to it: its articles (soft-deleted
+   * ones too) with their comments, favorites and tag links, its comments and favorites elsewhere, its follows
+   * both ways, its sessions with their refresh tokens, and its provider identities. Nothing when it is gone.
+   */
+  remove(id: number): Promise<void>;
 }
 
 export interface IdentityKey {
@@ -198,6 +204,14 @@ export function userService(store: UserStore, sessions: UserSessions, throttle: 
         passwordHash ? { endSessionsExcept: session.sessionId } : {},
       );
       return view(await existing(session.userId), { token: await sessions.accessToken(session) });
+    },
+
+    /**
+     * Deletes the account and everything it owns or takes part in (see UserStore.remove). Its sessions go with
+     * it, so its access and refresh tokens stop working at once; its username and e-mail are free again.
+     */
+    async remove(id: number): Promise<void> {
+      await store.remove(id);
     },
   };
 }

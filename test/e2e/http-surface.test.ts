@@ -105,7 +105,7 @@ describe('known paths asked with another method', () => {
   it.each([
     ['PATCH', '/api/articles', 'GET, POST'],
     ['DELETE', '/api/tags', 'GET'],
-    ['POST', '/api/user', 'GET, PUT'],
+    ['POST', '/api/user', 'DELETE, GET, PUT'],
   ])('%s %s answers 405 with Allow: %s', async (method, path, allow) => {
     // Act
     const response = await send(method, path);

@@ -110,7 +110,7 @@ describe('routing', () => {
   test.each([
     ['DELETE', '/api/tags', 'GET'],
     ['PATCH', '/api/articles', 'GET, POST'],
-    ['POST', '/api/user', 'GET, PUT'],
+    ['POST', '/api/user', 'DELETE, GET, PUT'],
     ['GET', '/api/articles/some-slug/comments/1', 'DELETE'],
     // Also an article slug: whatever a route of either path answers is allowed.
     ['POST', '/api/articles/feed', 'DELETE, GET, PUT'],

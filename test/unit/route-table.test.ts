@@ -38,7 +38,7 @@ describe('allowedMethods', () => {
   it.each([
     ['/api/articles', ['GET', 'POST']],
     ['/api/tags', ['GET']],
-    ['/api/user', ['GET', 'PUT']],
+    ['/api/user', ['DELETE', 'GET', 'PUT']],
     ['/api/articles/how-to-train-your-dragon/comments/42', ['DELETE']],
     ['/api/profiles/j%C3%B6rg/follow', ['DELETE', 'POST']],
   ])('lists the methods of %s, sorted', (path, methods) => {

@@ -94,6 +94,16 @@ class FakeUserStore implements UserStore {
     }
     this.identities.set(`${provider}:${subject}`, userId);
   }
+
+  /** Accounts removed, in order. */
+  removed: number[] = [];
+
+  async remove(id: number) {
+    this.removed.push(id);
+    this.users.delete(id);
+    for (const [key, owner] of this.identities) if (owner === id) this.identities.delete(key);
+    await this.sessionStore.endAll(id);
+  }
 }
 
 const jake = { username: 'jake', email: 'jake@jake.jake', password: 'jakejake-secret' };
@@ -342,6 +352,22 @@ describe('userService.update', () => {
 
     // Assert
     await expect(attempt).rejects.toMatchObject({ errors: { email: ['has already been taken'] } });
+  });
+});
+
+describe('userService.remove', () => {
+  it('asks the store to remove exactly the given account', async () => {
+    // Arrange
+    const { store, service } = setup();
+    await service.register(jake);
+    await service.register({ ...jake, username: 'jane', email: 'jane@jane.jane' });
+
+    // Act
+    await service.remove(1);
+
+    // Assert
+    expect(store.removed).toEqual([1]);
+    expect([...store.users.keys()]).toEqual([2]);
   });
 });
 
