@@ -8,10 +8,12 @@
  * core = lib/errors.ts, lib/log.ts, lib/lazy.ts, lib/request-scope.ts and lib/config/:
  * what every layer needs, importing no layer. lib/wiring/ decides which repository serves each service, and
  * holds what route() loads on demand (authentication, the warm-up check). scripts/ and test/ may use anything
- * but handlers; nothing at run time may use them.
+ * but handlers; nothing at run time may use them. lib/scenario/ stands outside the layers: a client of the
+ * API over HTTP, run by functions/ops/ (the scheduled scenario check), scripts/ and deploy/.
  */
 const core = '^lib/(errors|log|lazy|request-scope)[.]ts$|^lib/config/';
 const wiring = '^lib/wiring/';
+const scenario = '^lib/scenario/';
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
@@ -82,6 +84,32 @@ module.exports = {
         'API handlers reach the database through a service (deploy-time functions may use db/ directly).',
       from: { path: '^functions/', pathNot: '^functions/deploy/' },
       to: { path: '^db/' },
+    },
+    {
+      name: 'scenario-is-an-outside-client',
+      severity: 'error',
+      comment:
+        'lib/scenario/ checks the API from outside, over HTTP like any client: it imports nothing of the ' +
+        'project but itself, so none of the code it checks can help it pass.',
+      from: { path: scenario },
+      to: { path: '^(functions|lib|db)/', pathNot: scenario },
+    },
+    {
+      name: 'ops-functions-use-the-public-api',
+      severity: 'error',
+      comment:
+        'functions/ops/ (the scenario check) reaches the API through its public URL: it uses the core and ' +
+        'lib/scenario/ only, so it needs no VPC, no secrets and no database.',
+      from: { path: '^functions/ops/' },
+      to: { path: '^(lib|db)/', pathNot: `${core}|${scenario}` },
+    },
+    {
+      name: 'api-never-bundles-the-scenario',
+      severity: 'error',
+      comment:
+        'Only functions/ops/, scripts/ and deploy/ run the scenario check; nothing that serves the API.',
+      from: { path: '^(functions|lib)/', pathNot: `^functions/ops/|${scenario}` },
+      to: { path: scenario },
     },
     {
       name: 'runtime-never-imports-scripts-or-tests',

@@ -5,6 +5,7 @@
  */
 
 import { isDeepStrictEqual } from 'node:util';
+import { at, jsonOf, send } from '#lib/scenario/http';
 
 export interface Check {
   name: string;
@@ -21,12 +22,6 @@ export interface SmokeOptions {
   log?: (line: string) => void;
 }
 
-/** `body.a.b...`, or undefined wherever the path leads nowhere. */
-const at = (body: unknown, ...keys: string[]): unknown =>
-  keys.reduce<unknown>(
-    (node, key) => (node && typeof node === 'object' ? (node as Record<string, unknown>)[key] : undefined),
-    body,
-  );
 const isStringArray = (value: unknown) =>
   Array.isArray(value) && value.length > 0 && value.every((item) => typeof item === 'string');
 
@@ -70,25 +65,11 @@ export class SmokeFailure extends Error {
 
 /** One attempt: undefined when the reply is right, else what was wrong with it. */
 async function attempt(url: string, check: Check): Promise<string | undefined> {
-  let response: Response;
   try {
     // A hung connection must not eat the whole retry window.
-    response = await fetch(url, { signal: AbortSignal.timeout(10_000), redirect: 'manual' });
+    return check.problem(jsonOf(await send(url, { timeoutMs: 10_000 }), check.status));
   } catch (error) {
-    // fetch's own message is just "fetch failed"; the cause says ECONNREFUSED, ENOTFOUND, a timeout...
-    const { cause } = error as { cause?: { code?: string; message?: string } };
-    return `request failed: ${cause?.code ?? cause?.message ?? (error as Error).message}`;
-  }
-  const text = await response.text();
-  // An error page from a proxy or API Gateway can be long; the start says enough.
-  if (response.status !== check.status)
-    return `expected ${check.status}, got ${response.status}: ${text.slice(0, 300)}`;
-  const type = response.headers.get('content-type') ?? '';
-  if (!type.startsWith('application/json')) return `content-type is "${type}", not application/json`;
-  try {
-    return check.problem(JSON.parse(text));
-  } catch {
-    return `body is not JSON: ${text.slice(0, 300)}`;
+    return (error as Error).message;
   }
 }
 

@@ -38,12 +38,13 @@ const allowedEnvironment = [
 ];
 /**
  * Social sign-in alone also learns the providers' client ids (public, per stage); the hook, how many to
- * warm; the migrate function, the names of the database secrets it reads.
+ * warm; the migrate function, the names of the database secrets it reads; the scenario check, the API's URL.
  */
 const extraEnvironment: Record<string, string[]> = {
   'functions/users/social.handler': ['GOOGLE_CLIENT_IDS', 'APPLE_CLIENT_IDS', 'KAKAO_CLIENT_IDS'],
   'functions/deploy/pre-traffic.handler': ['WARM_ENVIRONMENTS'],
   'functions/deploy/migrate.handler': ['DB_MIGRATOR_SECRET', 'DB_APP_SECRET', 'DB_ADMIN_SECRET'],
+  'functions/ops/scenario-check.handler': ['SCENARIO_URL'],
 };
 
 const functionsOf = (stage: (typeof deployedStages)[number]) =>

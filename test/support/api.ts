@@ -24,24 +24,27 @@ function routes(): Route[] {
   const config = load(readFileSync(path.join(root, 'serverless.yml'), 'utf8')) as {
     functions: Record<
       string,
-      { handler: string; events?: { httpApi: { method: string; path: string } | '*' }[] }
+      { handler: string; events?: { httpApi?: { method: string; path: string } | '*' }[] }
     >;
   };
-  // Deploy-time functions (the pre-traffic hook) have no events.
+  // Deploy-time functions (the pre-traffic hook) have no events; the scenario check's is a schedule.
   return Object.values(config.functions).flatMap(({ handler, events = [] }) =>
-    events.map(({ httpApi }) => {
+    events.flatMap(({ httpApi }) => {
+      if (!httpApi) return [];
       const { method, path: routePath } = httpApi === '*' ? { method: '*', path: '/{proxy+}' } : httpApi;
       const names = [...routePath.matchAll(/\{(\w+)\+?\}/g)].map((match) => match[1]!);
       const pattern = new RegExp(
         `^${routePath.replace(/\{\w+\+\}/g, '(.+)').replace(/\{\w+\}/g, '([^/]+)')}$`,
       );
-      return {
-        method,
-        pattern,
-        names,
-        routeKey: httpApi === '*' ? '$default' : `${method} ${routePath}`,
-        handlerPath: path.join(root, handler.replace(/\.handler$/, '')),
-      };
+      return [
+        {
+          method,
+          pattern,
+          names,
+          routeKey: httpApi === '*' ? '$default' : `${method} ${routePath}`,
+          handlerPath: path.join(root, handler.replace(/\.handler$/, '')),
+        },
+      ];
     }),
   );
 }
