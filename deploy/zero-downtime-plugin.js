@@ -20,7 +20,7 @@
  *
  * It also finishes the per-function roles of serverless-iam-roles-per-function: network interface rights,
  * inline, for functions in a VPC (instead of AWSLambdaVPCAccessExecutionRole, which also grants every log
- * group), and no shared role that no function uses.
+ * group), X-Ray's write rights for functions with active tracing, and no shared role that no function uses.
  */
 class ZeroDowntimeDeploys {
   constructor(serverless) {
@@ -63,7 +63,9 @@ class ZeroDowntimeDeploys {
     // Functions behind the API only: a scheduled function (the scenario check) serves no traffic to shift.
     const serving = this.serverless.service
       .getAllFunctions()
-      .filter((name) => (this.serverless.service.getFunction(name).events ?? []).some((event) => event.httpApi));
+      .filter((name) =>
+        (this.serverless.service.getFunction(name).events ?? []).some((event) => event.httpApi),
+      );
     for (const name of serving) this.serveThroughAlias(name, settings, hook);
     this.letHookInvoke(hook, serving);
     this.finishRoles();
@@ -233,6 +235,15 @@ class ZeroDowntimeDeploys {
         (arn) => !JSON.stringify(arn).includes('AWSLambdaVPCAccessExecutionRole'),
       );
       if (role.Properties.ManagedPolicyArns.length === 0) delete role.Properties.ManagedPolicyArns;
+      if (fn.Properties.TracingConfig?.Mode === 'Active') {
+        role.Properties.Policies[0].PolicyDocument.Statement.push({
+          Effect: 'Allow',
+          // Active tracing (provider.tracing.lambda) sends segments with the function's role; osls grants it
+          // to the shared role only. AWS requires `*`: X-Ray's write actions have no resource-level permissions.
+          Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'],
+          Resource: '*',
+        });
+      }
       if (fn.Properties.VpcConfig) {
         role.Properties.Policies[0].PolicyDocument.Statement.push({
           Effect: 'Allow',

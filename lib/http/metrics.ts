@@ -28,8 +28,11 @@ export interface ServedRequest {
 
 /**
  * One line per request: `Requests`, `Http4xx`, `Http5xx` (each 1 or 0) and `Latency`, by stage and route (the
- * dashboard and the p99 alarms) and by function and executed version (the deployment alarms watch Http5xx of
- * the version being deployed). The first request or warm-up of a container also writes `ColdStart`.
+ * dashboard and the p99 alarms). A 5xx also writes `Http5xx` by function and executed version, which the
+ * deployment alarms watch on the version being deployed: a line of its own, since every metric of a line is
+ * published under every dimension set of that line, and CloudWatch bills each name and dimension pair (by
+ * version, that would be four new metrics per function at every deploy). The first request or warm-up of a
+ * container also writes `ColdStart`.
  */
 export function recordRequest(
   context: Pick<Context, 'functionName' | 'functionVersion'>,
@@ -38,12 +41,15 @@ export function recordRequest(
   const emf = metrics();
   emf.captureColdStartMetric(context.functionName);
   emf.addDimensions({ Stage: stage(), Route: route });
-  emf.addDimensions({ FunctionName: context.functionName, ExecutedVersion: context.functionVersion });
   emf.addMetric('Requests', MetricUnit.Count, 1);
   emf.addMetric('Http4xx', MetricUnit.Count, status >= 400 && status < 500 ? 1 : 0);
   emf.addMetric('Http5xx', MetricUnit.Count, status >= 500 ? 1 : 0);
   emf.addMetric('Latency', MetricUnit.Milliseconds, latencyMs);
   emf.publishStoredMetrics();
+  if (status < 500) return;
+  const byVersion = emf.singleMetric();
+  byVersion.addDimensions({ FunctionName: context.functionName, ExecutedVersion: context.functionVersion });
+  byVersion.addMetric('Http5xx', MetricUnit.Count, 1);
 }
 
 /** A container that only warms up (the pre-traffic hook) has started cold all the same. */

@@ -165,6 +165,36 @@ describe('schemaProblems', () => {
     ]);
   });
 
+  it("reports an unknown property deep in an alarm's metric math queries", () => {
+    const template = validTemplate();
+    const stat = (metric: Record<string, unknown>) => ({
+      Id: 'errors',
+      MetricStat: { Metric: metric, Period: 300, Stat: 'Sum' },
+      ReturnData: false,
+    });
+    template.Resources.Alarm = {
+      Type: 'AWS::CloudWatch::Alarm',
+      Properties: {
+        EvaluationPeriods: 1,
+        ComparisonOperator: 'GreaterThanThreshold',
+        Threshold: 1,
+        Metrics: [
+          stat({
+            Namespace: 'AWS/Lambda',
+            MetricName: 'Errors',
+            Dimensions: [{ Name: 'FunctionName', Value: 'f' }],
+          }),
+          { Id: 'rate', Expression: 'errors', ReturnData: true },
+        ],
+      },
+    };
+    expect(schemaProblems(template)).toEqual([]);
+    template.Resources.Alarm.Properties!.Metrics[0] = stat({ Namespace: 'AWS/Lambda', Metric: 'Errors' });
+    expect(schemaProblems(template)).toEqual([
+      'Alarm (AWS::CloudWatch::Alarm): unknown property Metrics[0].MetricStat.Metric.Metric',
+    ]);
+  });
+
   it('accepts any properties on custom resources', () => {
     const template = validTemplate();
     template.Resources.Hook = { Type: 'Custom::Migrate', Properties: { ServiceToken: 'arn', Anything: 1 } };

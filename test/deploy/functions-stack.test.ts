@@ -20,6 +20,7 @@ import {
 // API function only through its CodeDeploy-managed `live` alias, each deployment is warmed and checked by
 // the pre-traffic hook and rolled back on failure or alarm, and every role holds only what its function uses.
 const hook = 'PreTrafficHookLambdaFunction';
+const scenarioCheck = 'ScenarioCheckLambdaFunction';
 
 interface Stack {
   stage: Stage;
@@ -61,9 +62,10 @@ each(
   '%s: every API function is invoked only through its `live` alias, on the version just published',
   (_, s) => {
     const functions = resourcesOfType(s.template, 'AWS::Lambda::Function').map(([id]) => id);
-    // Every function but the deploy-time ones (the hook, migrations) serves a route.
+    // Every function but the deploy-time ones (the hook, migrations) and the scheduled scenario check serves
+    // a route.
     expect(s.serving.sort()).toEqual(
-      functions.filter((id) => id !== hook && id !== 'MigrateLambdaFunction').sort(),
+      functions.filter((id) => ![hook, 'MigrateLambdaFunction', scenarioCheck].includes(id)).sort(),
     );
     for (const fn of s.serving) {
       const [, alias] = aliasOf(s, fn);
@@ -80,7 +82,10 @@ each(
   '%s: every integration and invoke permission targets a `live` alias, never the unqualified function',
   (_, s) => {
     const integrations = resourcesOfType(s.template, 'AWS::ApiGatewayV2::Integration');
-    const permissions = resourcesOfType(s.template, 'AWS::Lambda::Permission');
+    // All but EventBridge's, to invoke the scheduled scenario check (see its own test).
+    const permissions = resourcesOfType(s.template, 'AWS::Lambda::Permission').filter(
+      ([, permission]) => permission.Properties.FunctionName['Fn::GetAtt']?.[0] !== scenarioCheck,
+    );
     expect(integrations).toHaveLength(s.serving.length);
     expect(permissions).toHaveLength(s.serving.length);
     const liveAliases = resourcesOfType(s.template, 'AWS::Lambda::Alias')
@@ -242,17 +247,26 @@ each('%s: each function has a role of its own that lists only its own resources'
 
   for (const [id, fn] of functions) {
     const role = s.resources[fn.Properties.Role['Fn::GetAtt'][0]]!;
-    const statements = statementsOf(role);
+    const granted = statementsOf(role);
+    // Every function sends its X-Ray traces (provider.tracing.lambda) with its own role.
+    const tracing = {
+      Effect: 'Allow',
+      Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'],
+      Resource: '*',
+    };
+    expect(fn.Properties.TracingConfig).toEqual({ Mode: 'Active' });
+    expect(granted.filter((statement) => JSON.stringify(statement).includes('xray:'))).toEqual([tracing]);
+    const statements = granted.filter((statement) => !JSON.stringify(statement).includes('xray:'));
     expect(role.Properties.ManagedPolicyArns).toBeUndefined();
-    for (const statement of statements) {
+    for (const statement of granted) {
       expect(statement.Effect).toBe('Allow');
       expect([statement.Action].flat().some((action: string) => action.includes('*'))).toBe(false);
       // A `*` resource only where AWS requires it (the reasons are commented where each is granted): the
-      // network interfaces Lambda manages in the VPC, and the hook's report to CodeDeploy.
+      // network interfaces Lambda manages in the VPC, X-Ray's segments, and the hook's report to CodeDeploy.
       if (JSON.stringify(statement.Resource).includes('"*"'))
         for (const action of [statement.Action].flat())
           expect(
-            action.startsWith('ec2:') || action === 'codedeploy:PutLifecycleEventHookExecutionStatus',
+            /^(ec2|xray):/.test(action) || action === 'codedeploy:PutLifecycleEventHookExecutionStatus',
           ).toBe(true);
     }
     expect(statements[0]).toEqual({
@@ -299,7 +313,8 @@ each('%s: each function has a role of its own that lists only its own resources'
           ],
         },
       ]);
-    } else if (fn.Properties.Handler === 'functions/routes/not-found.handler') {
+    } else if (fn.Properties.Handler === 'functions/routes/not-found.handler' || id === scenarioCheck) {
+      // Their logs only: one answers from code alone, the other calls the public URL like any client.
       expect(statements).toHaveLength(1);
     } else {
       expect(statements.filter(({ Action }) => Action.includes('ssm:GetParameters'))).toEqual([
@@ -323,6 +338,38 @@ each('%s: each function has a role of its own that lists only its own resources'
     }
   }
 });
+
+each(
+  "%s: the scenario check walks this stage's own API on its schedule, outside the VPC, behind no alias",
+  (_, s) => {
+    const { Properties } = s.resources[scenarioCheck]!;
+    expect(Properties.VpcConfig).toBeUndefined();
+    expect(Properties.Environment.Variables.SCENARIO_URL).toEqual({
+      'Fn::Sub': 'https://${HttpApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}/api',
+    });
+    expect(s.resources.HttpApi?.Type).toBe('AWS::ApiGatewayV2::Api');
+    const schedules = resourcesOfType(s.template, 'AWS::Events::Rule').filter(([, rule]) =>
+      JSON.stringify(rule.Properties.Targets).includes(`"${scenarioCheck}"`),
+    );
+    expect(schedules.map(([, rule]) => rule.Properties.ScheduleExpression)).toEqual(['rate(5 minutes)']);
+    // Only EventBridge may invoke it, and only for that rule.
+    const permissions = resourcesOfType(s.template, 'AWS::Lambda::Permission').filter(([, permission]) =>
+      JSON.stringify(permission.Properties.FunctionName).includes(`"${scenarioCheck}"`),
+    );
+    expect(permissions.map(([, { Properties }]) => Properties)).toEqual([
+      {
+        Action: 'lambda:InvokeFunction',
+        FunctionName: { 'Fn::GetAtt': [scenarioCheck, 'Arn'] },
+        Principal: 'events.amazonaws.com',
+        SourceArn: { 'Fn::GetAtt': [schedules[0]![0], 'Arn'] },
+      },
+    ]);
+    const aliases = resourcesOfType(s.template, 'AWS::Lambda::Alias').filter(
+      ([, alias]) => alias.Properties.FunctionName.Ref === scenarioCheck,
+    );
+    expect(aliases).toEqual([]);
+  },
+);
 
 each('%s: every resource type and property exists in the CloudFormation resource schema', (_, s) => {
   expect(schemaProblems(s.template as CloudFormationTemplate)).toEqual([]);

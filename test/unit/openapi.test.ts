@@ -186,6 +186,18 @@ describe('openapi.yml', () => {
     expect(duplicates).toEqual([]);
   });
 
+  it('documents X-Request-Id on every reply, as route() sends it', () => {
+    // Act
+    const without = operations.flatMap(({ key, operation }) =>
+      responsesOf(operation)
+        .filter(([, response]) => !resolved(document, response.headers?.['X-Request-Id'] ?? {})?.required)
+        .map(([status]) => `${key} ${status}`),
+    );
+
+    // Assert
+    expect(without).toEqual([]);
+  });
+
   it('documents a 2xx response for every operation', () => {
     // Act
     const withoutSuccess = operations
