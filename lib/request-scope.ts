@@ -3,23 +3,36 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 /**
  * What one request carries through every layer without passing it along: whether it has written (once it
  * has, its reads go to the primary too, so it reads its own writes even when the replica lags), how many
- * round trips it made to the database, and the fields every log line it writes names (its route, its user).
+ * round trips it made to the database, whether it is synthetic (the scenario check's, kept out of the
+ * business counts), and the fields every log line it writes names (its route, its user).
  * Kept per async context, not per container, so requests that overlap in one process (tests, offline) never
  * share it.
  */
 interface RequestScope {
   wrote: boolean;
   roundTrips: number;
+  synthetic: boolean;
   logFields: Record<string, unknown>;
+}
+
+interface ScopeStart {
+  /** Fields every log line of the request names. */
+  logFields?: Record<string, unknown>;
+  synthetic?: boolean;
 }
 
 const scope = new AsyncLocalStorage<RequestScope>();
 
 export function inRequestScope<T>(
   work: () => Promise<T>,
-  logFields: Record<string, unknown> = {},
+  { logFields = {}, synthetic = false }: ScopeStart = {},
 ): Promise<T> {
-  return scope.run({ wrote: false, roundTrips: 0, logFields: { ...logFields } }, work);
+  return scope.run({ wrote: false, roundTrips: 0, synthetic, logFields: { ...logFields } }, work);
+}
+
+/** Whether the current request is the scenario check's rather than a user's. */
+export function isSyntheticRequest(): boolean {
+  return scope.getStore()?.synthetic === true;
 }
 
 /** Called for every statement sent to the primary. */

@@ -1,6 +1,7 @@
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import { lazy } from '#lib/lazy';
+import { isSyntheticRequest } from '#lib/request-scope';
 
 /**
  * The API's metrics, in CloudWatch embedded metric format: log lines CloudWatch turns into metrics, so the
@@ -65,9 +66,10 @@ export type SignInMethod = 'password' | 'google' | 'apple' | 'kakao' | 'refresh'
 
 /**
  * Counts one business event by stage (`SignIns` also by `Method`): a line of its own, so the count is not
- * multiplied over every route and version.
+ * multiplied over every route and version. The scenario check's requests count nothing.
  */
 export function countEvent(event: BusinessEvent, dimensions: { Method?: SignInMethod } = {}): void {
+  if (isSyntheticRequest()) return;
   const single = metrics().singleMetric();
   single.addDimensions({ Stage: stage(), ...dimensions });
   single.addMetric(event, MetricUnit.Count, 1);

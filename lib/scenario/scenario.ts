@@ -38,6 +38,12 @@ export interface ScenarioOptions {
   timeoutMs?: number;
 }
 
+/**
+ * How the check's requests name themselves: logs mark them `synthetic` and the business counts leave them out
+ * (lib/http/route.ts keeps the same string: lib/scenario imports nothing of the API).
+ */
+export const scenarioUserAgent = 'conduit-scenario-check';
+
 /** Fixed, so the tags table does not grow with every run; the API lists them sorted. */
 const tags = ['scenario-check', 'synthetic'];
 const comment = 'Read it to the end: the scenario check was here.';
@@ -236,7 +242,7 @@ function client(baseUrl: string, timeoutMs: number, scrub: (text: string) => str
         timeoutMs,
         headers: {
           // Whoever reads the traffic (API Gateway, a firewall) can tell the check's requests from users'.
-          'user-agent': 'conduit-scenario-check',
+          'user-agent': scenarioUserAgent,
           ...(as?.token && { authorization: `Token ${as.token}` }),
           ...(body !== undefined && { 'content-type': 'application/json' }),
         },

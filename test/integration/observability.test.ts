@@ -1,3 +1,5 @@
+import { syntheticUserAgent } from '#lib/http/route';
+import { scenarioUserAgent } from '#lib/scenario/scenario';
 import { users } from '#lib/wiring/services';
 import { api } from '../support/api';
 import { startNewContainer } from '../support/container';
@@ -233,6 +235,22 @@ describe('business counts', () => {
         Metrics: [{ Name: 'Registrations', Unit: 'Count' }],
       },
     ]);
+  });
+
+  test("the scenario check's requests are logged as synthetic and counted as requests, not as business", async () => {
+    const headers = { 'user-agent': scenarioUserAgent };
+
+    const response = await api.post(
+      '/api/users',
+      { user: { username: unique(), email: `${unique()}@example.com`, password: 'password123' } },
+      { headers },
+    );
+
+    expect(syntheticUserAgent).toBe(scenarioUserAgent);
+    expect(response.status).toBe(201);
+    expect(accessLines()).toEqual([expect.objectContaining({ route: 'POST /api/users', synthetic: true })]);
+    expect(metricLines().filter((line) => 'Requests' in line)).toHaveLength(1);
+    expect(counted('Registrations')).toEqual([]);
   });
 
   test('a social sign-in counts by provider, and as a registration when it created the account', async () => {

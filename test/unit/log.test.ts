@@ -151,7 +151,7 @@ describe('log', () => {
         addLogFields({ userId: 7 });
         log.warn('something odd', { detail: 'x', password: 'hunter2' });
       },
-      { route: 'GET /api/tags' },
+      { logFields: { route: 'GET /api/tags' } },
     );
     log.info('outside any request');
 
