@@ -346,9 +346,12 @@ class Observability {
 
   /**
    * The scenario check (a scheduled function) writes ScenarioSucceeded, 1 or 0, once a run. One period per
-   * run, and the best run of a period counts: the alarm fires when 2 periods in a row had no passing run. A
-   * period without a run counts as failed, since a check that does not run checks nothing; so there is no
-   * alarm when the function or an enabled schedule is missing, or it would page for a check nobody runs.
+   * run, and the best run of a period counts; a period without a run counts as failed, since a check that does
+   * not run checks nothing. EventBridge does not run on the second and a run's point is stamped when it ends,
+   * so a period is sometimes empty while the next holds two runs: the alarm wants 3 periods in a row without a
+   * pass, which an empty period alone never makes (at least two failed runs, or a check that stopped running).
+   * There is no alarm when the function or an enabled schedule is missing, or it would page for a check nobody
+   * runs.
    */
   scenarioAlarm({ settings, metrics, functions, prefix }) {
     const fn = functions.find(({ name }) => name === settings.scenarioFunction);
@@ -362,8 +365,8 @@ class Observability {
       );
     return alarm('ScenarioCheckAlarm', `${prefix}-scenario-check-failing`, {
       AlarmDescription: sentences(
-        `${prefix}: the scenario check (function ${fn.name}, ${expression}) failed, or did not run,`,
-        "twice in a row: a user's path through the API is broken.",
+        `${prefix}: the scenario check (function ${fn.name}, ${expression}) has not passed in 3 periods`,
+        "in a row (at least two failed runs, or it stopped running): a user's path through the API is broken.",
         `First look: dashboard ${prefix}, "Scenario steps: passed (1) or failed (0)" (which step) and`,
         `"Recent errors"; then log group /aws/lambda/${fn.deployedName} for the failing step's request id.`,
         'Runbook: README, Operating the service, "Scenario check failing".',
@@ -378,8 +381,8 @@ class Observability {
       Period: period,
       ComparisonOperator: 'LessThanThreshold',
       Threshold: 1,
-      EvaluationPeriods: 2,
-      DatapointsToAlarm: 2,
+      EvaluationPeriods: 3,
+      DatapointsToAlarm: 3,
       TreatMissingData: 'breaching',
     });
   }
@@ -387,7 +390,7 @@ class Observability {
   /**
    * Alarm states first, then the figures the alarms watch, then what explains them. The body is JSON inside
    * Fn::Sub: CloudFormation fills in `${LogicalId}` (a function's name, the API's id), `${Alarm.Arn}`,
-   * `${AWS::Region}`, and `${ProxyName}` from the data stack's export.
+   * `${AWS::Region}`, and `${ProxyName}`, the data stack's proxy.
    */
   dashboard({ settings, metrics, functions, prefix }, alarmIds) {
     const ours = (metric, dimensions, options) => [

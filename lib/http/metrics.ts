@@ -66,10 +66,12 @@ export type SignInMethod = 'password' | 'google' | 'apple' | 'kakao' | 'refresh'
 
 /**
  * Counts one business event by stage (`SignIns` also by `Method`): a line of its own, so the count is not
- * multiplied over every route and version. The scenario check's requests count nothing.
+ * multiplied over every route and version. The scenario check's requests count nothing, but sign-ins: any
+ * client can send its user agent, and a burst of sign-ins (credential stuffing) must not hide behind it; the
+ * check signs in only to clean up after a registration whose reply it lost.
  */
 export function countEvent(event: BusinessEvent, dimensions: { Method?: SignInMethod } = {}): void {
-  if (isSyntheticRequest()) return;
+  if (isSyntheticRequest() && event !== 'SignIns') return;
   const single = metrics().singleMetric();
   single.addDimensions({ Stage: stage(), ...dimensions });
   single.addMetric(event, MetricUnit.Count, 1);

@@ -161,7 +161,8 @@ function stackFor<A extends AuthMode, B extends Schema, Q extends Schema, P exte
 /**
  * The scenario check's requests (lib/scenario/scenario.ts names itself with this user agent; a unit test
  * keeps the two equal): logged and measured like any, marked `synthetic` in the log, left out of the business
- * counts, which would otherwise never fall below its registrations and articles.
+ * counts (but sign-ins), which would otherwise never fall below its registrations and articles. Any client
+ * can send it: it is a label, never a reason to trust or to hide a request.
  */
 export const syntheticUserAgent = 'conduit-scenario-check';
 

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { isDeepStrictEqual } from 'node:util';
 import { at, expectStatus, jsonOf, send, type Reply } from './http';
 
@@ -36,6 +37,12 @@ export interface ScenarioResult {
 export interface ScenarioOptions {
   /** How long one request may take before it counts as failed (a user would have given up). */
   timeoutMs?: number;
+  /**
+   * How long a read may lag the writes before it: reads answer from the read replica, which follows the
+   * primary asynchronously. A read step passes once its reply is right within this window (asked again every
+   * 200 ms); past it, the last wrong reply is the step's failure.
+   */
+  replicaLagMs?: number;
 }
 
 /**
@@ -51,7 +58,7 @@ const comment = 'Read it to the end: the scenario check was here.';
 /** Runs the scenario against the API at `baseUrl` (ending in `/api`). Never rejects: failures are results. */
 export async function runScenario(
   baseUrl: string,
-  { timeoutMs = 5_000 }: ScenarioOptions = {},
+  { timeoutMs = 5_000, replicaLagMs = 2_000 }: ScenarioOptions = {},
 ): Promise<ScenarioResult> {
   const started = performance.now();
   const writer = throwAwayAccount('writer');
@@ -59,6 +66,7 @@ export async function runScenario(
   const scrub = scrubber([writer, follower]);
   const api = client(baseUrl, timeoutMs, scrub);
   const { step, cleanup, steps, skipped } = walk(scrub);
+  const eventually = (read: () => Promise<void>) => () => readWithin(replicaLagMs, read);
 
   const article = {
     title: `Scenario check ${writer.username}`,
@@ -108,31 +116,40 @@ export async function runScenario(
   });
 
   // The follower follows no one else, and the writer has written nothing else: the feed is this one article.
-  await step('readFeed', async () => {
-    const body = await api.call('GET', '/articles/feed', 200, { as: follower });
-    expectAt(body, 'articlesCount', 1);
-    expectAt(body, 'articles.0.slug', slug);
-    expectAt(body, 'articles.0.author.following', true);
-    expectAt(body, 'articles.0.favorited', false);
-    expectAt(body, 'articles.0.favoritesCount', 1);
-  });
+  await step(
+    'readFeed',
+    eventually(async () => {
+      const body = await api.call('GET', '/articles/feed', 200, { as: follower });
+      expectAt(body, 'articlesCount', 1);
+      expectAt(body, 'articles.0.slug', slug);
+      expectAt(body, 'articles.0.author.following', true);
+      expectAt(body, 'articles.0.favorited', false);
+      expectAt(body, 'articles.0.favoritesCount', 1);
+    }),
+  );
 
-  await step('readArticle', async () => {
-    const body = await api.call('GET', articlePath(), 200, { as: writer });
-    expectAt(body, 'article.title', article.title);
-    expectAt(body, 'article.body', article.body);
-    expectAt(body, 'article.tagList', tags);
-    expectAt(body, 'article.favorited', true);
-    expectAt(body, 'article.favoritesCount', 1);
-  });
+  await step(
+    'readArticle',
+    eventually(async () => {
+      const body = await api.call('GET', articlePath(), 200, { as: writer });
+      expectAt(body, 'article.title', article.title);
+      expectAt(body, 'article.body', article.body);
+      expectAt(body, 'article.tagList', tags);
+      expectAt(body, 'article.favorited', true);
+      expectAt(body, 'article.favoritesCount', 1);
+    }),
+  );
 
-  await step('readComments', async () => {
-    const body = await api.call('GET', articlePath('/comments'), 200, { as: writer });
-    expectAt(body, 'comments.length', 1);
-    expectAt(body, 'comments.0.id', commentId);
-    expectAt(body, 'comments.0.body', comment);
-    expectAt(body, 'comments.0.author.username', writer.username);
-  });
+  await step(
+    'readComments',
+    eventually(async () => {
+      const body = await api.call('GET', articlePath('/comments'), 200, { as: writer });
+      expectAt(body, 'comments.length', 1);
+      expectAt(body, 'comments.0.id', commentId);
+      expectAt(body, 'comments.0.body', comment);
+      expectAt(body, 'comments.0.author.username', writer.username);
+    }),
+  );
 
   // The cleanup runs whatever happened above, each step only for what the path made (and said so).
   if (commentId !== undefined)
@@ -194,6 +211,21 @@ async function deleteAccount(api: Client, account: Account): Promise<void> {
   );
   if (account.token) await api.call('DELETE', '/user', 204, { as: account });
 }
+
+/** Runs `read` until it passes or `withinMs` has gone by, then fails as its last attempt did. */
+async function readWithin(withinMs: number, read: () => Promise<void>): Promise<void> {
+  const deadline = performance.now() + withinMs;
+  for (;;) {
+    try {
+      return await read();
+    } catch (error) {
+      if (performance.now() + retryEveryMs > deadline) throw error;
+    }
+    await sleep(retryEveryMs);
+  }
+}
+
+const retryEveryMs = 200;
 
 type Step = () => Promise<unknown>;
 

@@ -336,7 +336,6 @@ describe('deploy/data-stack.yml', () => {
       'PrivateSubnetIds',
       'FunctionSecurityGroupId',
       'ProxyEndpoint',
-      'ProxyName',
       'PrimaryEndpoint',
       'ReplicaEndpoint',
       'MasterSecretArn',
@@ -365,8 +364,6 @@ describe('deploy/data-stack.yml', () => {
         'Fn::GetAtt': ['FunctionSecurityGroup', 'GroupId'],
       });
       expect(value('ProxyEndpoint')).toEqual({ 'Fn::GetAtt': ['Proxy', 'Endpoint'] });
-      // The ProxyName dimension of the proxy's metrics, which the functions' stack alarms on.
-      expect(value('ProxyName')).toEqual({ Ref: 'Proxy' });
       expect(value('PrimaryEndpoint')).toEqual({ 'Fn::GetAtt': ['Primary', 'Endpoint.Address'] });
       expect(value('ReplicaEndpoint')).toEqual({ 'Fn::GetAtt': ['Replica', 'Endpoint.Address'] });
       expect(value('MasterSecretArn')).toEqual({ 'Fn::GetAtt': ['Primary', 'MasterUserSecret.SecretArn'] });

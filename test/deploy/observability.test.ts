@@ -8,6 +8,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { load } from 'js-yaml';
 import {
+  loadTemplate,
   referenceProblems,
   schemaProblems,
   type Template as CloudFormationTemplate,
@@ -68,7 +69,8 @@ const prod = stacks.find((s) => s.stage === 'prod')!;
 const topic = { Ref: 'AlarmTopic' };
 const dimensions = (entries: Record<string, unknown>) =>
   Object.entries(entries).map(([Name, Value]) => ({ Name, Value }));
-const proxyName = (stage: Stage) => ({ 'Fn::ImportValue': `conduit-data-${stage}-ProxyName` });
+// The data stack names its proxy conduit-<Stage> (deploy/data-stack.yml).
+const proxyName = (stage: Stage) => `conduit-${stage}`;
 
 /** The metric queries of a metric-math alarm, by id. */
 const queries = (alarm: Resource): Record<string, any> =>
@@ -336,11 +338,17 @@ describe('database proxy connections', () => {
         DatapointsToAlarm: 5,
         TreatMissingData: 'notBreaching',
       });
-      // The description names the proxy, imported the same way.
+      // The description names the proxy too.
       expect(Properties.AlarmDescription['Fn::Sub'][1]).toEqual({ ProxyName: proxyName(s.stage) });
       expect(Properties.AlarmDescription['Fn::Sub'][0]).toContain('RDS Proxy ${ProxyName}');
     },
   );
+
+  test('the name it watches is the one the data stack gives its proxy', () => {
+    const data = loadTemplate(path.join(root, 'deploy/data-stack.yml'));
+
+    expect(data.Resources.Proxy!.Properties!.DBProxyName).toEqual({ 'Fn::Sub': 'conduit-${Stage}' });
+  });
 });
 
 describe('scenario check', () => {
@@ -410,7 +418,7 @@ describe('scenario check', () => {
     return resources;
   }
 
-  test('fails after 2 runs in a row without a pass, a run that did not happen counting as failed', () => {
+  test('fails after 3 periods in a row without a pass, a period without a run counting as failed', () => {
     const resources = compile([{ schedule: 'rate(5 minutes)' }]);
     const { Properties } = resources.ScenarioCheckAlarm!;
 
@@ -423,8 +431,8 @@ describe('scenario check', () => {
       Period: 300,
       ComparisonOperator: 'LessThanThreshold',
       Threshold: 1,
-      EvaluationPeriods: 2,
-      DatapointsToAlarm: 2,
+      EvaluationPeriods: 3,
+      DatapointsToAlarm: 3,
       TreatMissingData: 'breaching',
       AlarmActions: [topic],
       OKActions: [topic],
@@ -571,9 +579,7 @@ describe('the dashboard', () => {
     for (const name of ['Count', '5xx'])
       expect(dimsOf(metrics, 'AWS/ApiGateway', name)).toEqual([{ ApiId: 'ref-HttpApi', Stage: '$default' }]);
     for (const name of ['DatabaseConnections', 'MaxDatabaseConnectionsAllowed', 'ClientConnections'])
-      expect(dimsOf(metrics, 'AWS/RDS', name)).toEqual([
-        { ProxyName: `imported-conduit-data-${s.stage}-ProxyName` },
-      ]);
+      expect(dimsOf(metrics, 'AWS/RDS', name)).toEqual([{ ProxyName: `conduit-${s.stage}` }]);
     expect(expressions).toEqual(
       expect.arrayContaining(['100 * errors / requests', '100 * connections / allowed']),
     );

@@ -253,6 +253,20 @@ describe('business counts', () => {
     expect(counted('Registrations')).toEqual([]);
   });
 
+  test('a sign-in counts even when the client claims to be the scenario check', async () => {
+    const jake = await registerUser();
+    clearCapturedLines();
+
+    const response = await api.post(
+      '/api/users/login',
+      { user: { email: jake.email, password: jake.password } },
+      { headers: { 'user-agent': scenarioUserAgent } },
+    );
+
+    expect(response.status).toBe(200);
+    expect(counted('SignIns')).toEqual([expect.objectContaining({ Method: 'password', SignIns: 1 })]);
+  });
+
   test('a social sign-in counts by provider, and as a registration when it created the account', async () => {
     const idToken = await idp.signIdToken('kakao', {
       sub: unique('kakao-'),

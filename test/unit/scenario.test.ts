@@ -107,6 +107,25 @@ it('fails a read that answers wrong data, naming the field, and cleans up everyt
   expect(fake.stored()).toEqual({ users: 0, articles: 0 });
 });
 
+it('reads again while the replica lags the writes, and passes once the reply is right', async () => {
+  // Arrange: the first two reads of the article miss the favorite, as a lagging replica would.
+  let stale = 2;
+  const lagging = on('GET /api/articles/:slug', (reply) =>
+    stale-- > 0 ? { ...reply, body: { article: { ...reply.body.article, favoritesCount: 0 } } } : reply,
+  );
+
+  // Act
+  const { fake, result } = await walk(lagging);
+
+  // Assert
+  expect(result.ok).toBe(true);
+  const reads = fake.received.filter(
+    ({ method, path }) => method === 'GET' && /^\/api\/articles\/scenario-check-[^/]+$/.test(path),
+  );
+  expect(reads).toHaveLength(3);
+  expect(result.steps.find(({ name }) => name === 'readArticle')!.latencyMs).toBeGreaterThanOrEqual(400);
+});
+
 it('finds a feed without the followed author’s article wrong', async () => {
   // Act
   const { result } = await walk(
