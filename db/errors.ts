@@ -1,4 +1,4 @@
-import { Unavailable } from '#lib/errors';
+import { NotFound, Unauthorized, Unavailable } from '#lib/errors';
 
 export interface DriverError {
   code: string;
@@ -81,10 +81,40 @@ export class DatabaseUnavailable extends Unavailable {
 }
 
 /**
- * A driver error that means "retry later" as the domain's Unavailable (so nothing above db/ needs to know
- * MySQL's codes); any other error as it is. db/client.ts applies it to every statement.
+ * A write whose foreign key found its row gone: the row was hard-deleted (an account, with its articles)
+ * between the request's own check and its insert. Answered as the request would have been a moment later:
+ * the article or profile not found, or, when the row gone is the requester's own account, an invalid token.
+ * Keyed by the child table and column in MySQL's message.
+ */
+const goneMeanwhile: Record<string, () => Error> = {
+  'comments.article_id': () => new NotFound('article'),
+  'favorites.article_id': () => new NotFound('article'),
+  'article_tags.article_id': () => new NotFound('article'),
+  'follows.followee_id': () => new NotFound('profile'),
+  'comments.author_id': () => new Unauthorized('token', 'is invalid'),
+  'favorites.user_id': () => new Unauthorized('token', 'is invalid'),
+  'follows.follower_id': () => new Unauthorized('token', 'is invalid'),
+  'articles.author_id': () => new Unauthorized('token', 'is invalid'),
+};
+
+/** `comments.article_id` for "… a foreign key constraint fails (`db`.`comments`, … FOREIGN KEY (`article_id`) …". */
+function missingReference(error: unknown): string | undefined {
+  const cause = driverError(error);
+  if (cause?.code !== 'ER_NO_REFERENCED_ROW_2') return undefined;
+  const match = /fails \(`[^`]+`\.`([^`]+)`, CONSTRAINT `[^`]+` FOREIGN KEY \(`([^`]+)`\)/.exec(
+    cause.sqlMessage ?? '',
+  );
+  return match ? `${match[1]}.${match[2]}` : undefined;
+}
+
+/**
+ * A driver error that means "retry later" as the domain's Unavailable, and one that found a referenced row
+ * deleted meanwhile as the domain's answer for it (so nothing above db/ needs to know MySQL's codes); any
+ * other error as it is. db/client.ts applies it to every statement.
  */
 export function asDomainError(error: unknown): unknown {
+  const gone = goneMeanwhile[missingReference(error) ?? ''];
+  if (gone) return Object.assign(gone(), { cause: error });
   if (!meansRetryLater(error)) return error;
   const code = driverError(error)?.code;
   return new DatabaseUnavailable(`the database did not answer${code ? ` (${code})` : ''}`, { cause: error });

@@ -67,11 +67,16 @@ export class Unavailable extends Error {
   override name = 'Unavailable';
 }
 
-/** True when `error`, or an error it wraps (`cause`, as drizzle wraps a failed query's), is Unavailable. */
-export function isUnavailable(error: unknown): boolean {
+/** `error` or the first error it wraps (`cause`, as drizzle wraps a failed query's) that is a `kind`. */
+export function foundIn<T>(error: unknown, kind: abstract new (...args: never[]) => T): T | undefined {
   for (let current = error, depth = 0; current && depth < 5; depth++) {
-    if (current instanceof Unavailable) return true;
+    if (current instanceof kind) return current;
     current = (current as { cause?: unknown }).cause;
   }
-  return false;
+  return undefined;
+}
+
+/** True when `error`, or an error it wraps, is Unavailable. */
+export function isUnavailable(error: unknown): boolean {
+  return foundIn(error, Unavailable) !== undefined;
 }

@@ -1,4 +1,4 @@
-import { DomainError, isUnavailable, TooManyAttempts, type FieldErrors } from '#lib/errors';
+import { DomainError, foundIn, isUnavailable, TooManyAttempts, type FieldErrors } from '#lib/errors';
 import { HttpProblem } from './problems';
 
 export interface ErrorReply {
@@ -23,12 +23,14 @@ const statusOf: Record<DomainError['kind'], number> = {
  * request id; its cause is logged, never sent (no stack, SQL, driver codes or hashes reach a client).
  */
 export function toErrorReply(error: unknown, requestId: string): ErrorReply {
-  if (error instanceof DomainError)
+  // Thrown by a domain, or by db/ under a failed query (a row deleted meanwhile: asDomainError).
+  const domain = foundIn(error, DomainError);
+  if (domain)
     return {
-      statusCode: statusOf[error.kind],
-      errors: error.errors,
-      ...(error instanceof TooManyAttempts && {
-        headers: { 'retry-after': String(error.retryAfterSeconds) },
+      statusCode: statusOf[domain.kind],
+      errors: domain.errors,
+      ...(domain instanceof TooManyAttempts && {
+        headers: { 'retry-after': String(domain.retryAfterSeconds) },
       }),
     };
   if (error instanceof HttpProblem)

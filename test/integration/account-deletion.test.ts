@@ -402,3 +402,29 @@ describe('DELETE /api/user, watched on the wire', () => {
     expect((await api.get('/api/user', { token: leaver.token })).status).toBe(200);
   });
 });
+
+describe('a write that races the deletion of what it refers to', () => {
+  test('a comment on an article deleted between its lookup and its insert answers 404, not 500', async () => {
+    // Arrange: the comment's insert finds its article gone, as when the author deletes their account after
+    // the comment route looked the article up. A trigger deletes the article just before this one insert.
+    const author = await registerUser();
+    const reader = await registerUser();
+    const { slug } = await createArticle(author.token);
+    const marker = unique('gone-meanwhile-');
+    const trigger = unique('delete_article_first_');
+    await asAdmin(
+      `create trigger ${trigger} before insert on comments for each row
+       if new.body = ? then delete from articles where id = new.article_id; end if`,
+      [marker],
+    );
+
+    // Act
+    const response = await api
+      .post(`/api/articles/${slug}/comments`, { comment: { body: marker } }, { token: reader.token })
+      .finally(() => asAdmin(`drop trigger ${trigger}`));
+
+    // Assert
+    expect(response.status).toBe(404);
+    expect(response.body).toEqual({ errors: { article: ['not found'] } });
+  });
+});

@@ -65,6 +65,37 @@ describe('toErrorReply', () => {
     expect(reply.headers).toHaveProperty('retry-after');
   });
 
+  it.each([
+    ['comments', 'article_id', 'articles', 404, { article: ['not found'] }],
+    ['follows', 'followee_id', 'users', 404, { profile: ['not found'] }],
+    ['favorites', 'user_id', 'users', 401, { token: ['is invalid'] }],
+    ['articles', 'author_id', 'users', 401, { token: ['is invalid'] }],
+  ])(
+    'answers a write whose %s.%s found its row deleted meanwhile as the request would be answered now',
+    (table, column, parent, status, errors) => {
+      const failure = driverFailure(
+        'ER_NO_REFERENCED_ROW_2',
+        `Cannot add or update a child row: a foreign key constraint fails (\`conduit\`.\`${table}\`, CONSTRAINT ` +
+          `\`${table}_${column}_${parent}_id_fk\` FOREIGN KEY (\`${column}\`) REFERENCES \`${parent}\` (\`id\`))`,
+      );
+
+      const reply = toErrorReply(asDomainError(wrapped(failure)), requestId);
+
+      expect({ status: reply.statusCode, errors: reply.errors }).toEqual({ status, errors });
+      expect(reply.unexpected).toBeFalsy();
+    },
+  );
+
+  it('leaves a foreign key failure it knows nothing of as it is: a 500', () => {
+    const failure = driverFailure(
+      'ER_NO_REFERENCED_ROW_2',
+      'Cannot add or update a child row: a foreign key constraint fails (`conduit`.`sessions`, CONSTRAINT ' +
+        '`sessions_user_id_users_id_fk` FOREIGN KEY (`user_id`) REFERENCES `users` (`id`))',
+    );
+
+    expect(toErrorReply(asDomainError(wrapped(failure)), requestId).statusCode).toBe(500);
+  });
+
   it('answers 503 for a statement that got no reply within the deadline', () => {
     // Act
     const reply = toErrorReply(wrapped(asDomainError(new DatabaseTimeout('no reply'))), requestId);
