@@ -31,8 +31,8 @@ class Observability {
           properties: {
             // Empty: the topic has no subscriber (the alarms still show in CloudWatch and on the dashboard).
             alarmEmail: { type: 'string', pattern: '^$|^[^@\\s]+@[^@\\s]+$' },
-            // The RDS Proxy's name, imported from the data stack.
-            proxyName: { anyOf: [{ type: 'string', minLength: 1 }, { type: 'object' }] },
+            // The RDS Proxy's name, as the data stack gives it (conduit-<Stage>).
+            proxyName: { type: 'string', minLength: 1 },
             latencyP99Ms: {
               anyOf: [
                 { type: 'integer', minimum: 1 },

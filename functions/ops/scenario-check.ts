@@ -34,17 +34,15 @@ function publish({ ok, durationMs, steps }: ScenarioResult): void {
   const metrics = new Metrics({
     namespace: process.env.POWERTOOLS_METRICS_NAMESPACE || 'Conduit',
     serviceName: process.env.POWERTOOLS_SERVICE_NAME || 'conduit-api',
+    defaultDimensions: { Stage: process.env.STAGE || 'local' },
   });
-  const stage = process.env.STAGE || 'local';
 
-  metrics.addDimension('Stage', stage);
   metrics.addMetric('ScenarioSucceeded', MetricUnit.Count, ok ? 1 : 0);
   metrics.addMetric('ScenarioDuration', MetricUnit.Milliseconds, durationMs);
   metrics.publishStoredMetrics();
 
-  // A line per step: publishing clears the dimensions, so each line names its own step.
+  // A line per step: publishing clears the added dimensions (not the default ones), so each names its step.
   for (const step of steps) {
-    metrics.addDimension('Stage', stage);
     metrics.addDimension('Step', step.name);
     metrics.addMetric('StepSucceeded', MetricUnit.Count, step.ok ? 1 : 0);
     metrics.addMetric('StepLatency', MetricUnit.Milliseconds, step.latencyMs);
