@@ -38,9 +38,9 @@ export default tseslint.config(
   { files: ['**/*.js', '**/*.cjs', '**/*.mjs'], ...tseslint.configs.disableTypeChecked },
   { files: ['test/**'], rules: { '@typescript-eslint/no-explicit-any': 'off' } },
   {
-    files: ['*.js'],
+    files: ['*.js', 'deploy/*.js', '**/*.cjs'],
     rules: { '@typescript-eslint/no-require-imports': 'off' },
-    languageOptions: { sourceType: 'commonjs' },
+    languageOptions: { sourceType: 'commonjs', globals: { performance: 'readonly' } },
   },
   prettier,
 );

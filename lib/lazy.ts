@@ -2,7 +2,7 @@
  * The one way to keep something for the container's life: a value built on first use. Services, settings,
  * SDK clients and database pools are wired this way, so importing a handler opens no connection and parses no
  * setting that could be wrong: a bad one surfaces as a logged 500 on the first request, not as an init crash
- * loop. (Read at import, and unable to fail: the secrets loader's prefix and TTL, so @middy/ssm prefetches
+ * loop. (Read at import, and unable to fail: the secrets loader's settings, so the secrets can be prefetched
  * during init, and CORS_ORIGINS, as the Middy stack is built.)
  */
 export function lazy<T>(build: () => T): () => T {

@@ -36,6 +36,11 @@ export interface SecretSettings {
   ttlSeconds: number;
   /** The database password's own parameter (on AWS: the Secrets Manager reference path), if not the default. */
   databasePasswordParameter?: string;
+  /**
+   * The port of the AWS Parameters and Secrets Lambda Extension (its own PARAMETERS_SECRETS_EXTENSION_HTTP_PORT),
+   * when the function runs with it: SSM is then read through it over HTTP, and the SDK is never loaded.
+   */
+  extensionPort?: number;
 }
 
 const required = z.string().check(z.minLength(1, { error: 'is not set' }));
@@ -137,11 +142,13 @@ export function loadSecretSettings(env: NodeJS.ProcessEnv): SecretSettings {
     SSM_PREFIX: withDefault(''),
     SECRETS_TTL_SECONDS: z._default(z.optional(seconds), 300),
     DB_PASSWORD_PARAMETER: optional,
+    PARAMETERS_SECRETS_EXTENSION_HTTP_PORT: z.optional(port),
   });
   return {
     ssmPrefix: settings.SSM_PREFIX.replace(/\/+$/, ''),
     ttlSeconds: settings.SECRETS_TTL_SECONDS,
     databasePasswordParameter: settings.DB_PASSWORD_PARAMETER,
+    extensionPort: settings.PARAMETERS_SECRETS_EXTENSION_HTTP_PORT,
   };
 }
 

@@ -1,9 +1,8 @@
-import middy, { type MiddlewareObj, type Request } from '@middy/core';
-import ssm from '@middy/ssm';
-import { getInternal } from '@middy/util';
-import { SSMClient } from '@aws-sdk/client-ssm';
+import middy, { type MiddlewareObj } from '@middy/core';
+import { clearCache, processCache } from '@middy/util';
 import type { Context } from 'aws-lambda';
-import { loadSecretSettings } from './env';
+import { get } from 'node:http';
+import { loadSecretSettings, type SecretSettings } from './env';
 import { ConfigError, MissingSecret, SecretsUnavailable } from './errors';
 import {
   environmentVariableOf,
@@ -15,75 +14,196 @@ import {
 } from './secrets';
 
 /**
- * Fetches the secrets through @middy/ssm with decryption, cached per container for SECRETS_TTL_SECONDS
- * (default 300), so a rotated value arrives without a deploy and SSM is not called on every request.
- * Without SSM_PREFIX (serverless offline, tests, scripts) the same names are answered from environment
- * variables (`.env`) instead: only the client differs; the middleware, cache and checks are the same.
+ * Fetches the secrets and keeps them per container for SECRETS_TTL_SECONDS (default 300), so a rotated value
+ * arrives without a deploy and SSM is not called on every request. @middy/util's cache does the keeping (the
+ * one official Middy middlewares use: an expiry, a refresh in the background, a failure never cached).
+ *
+ * Where they come from (lib/config/env.ts decides, from the environment):
+ *  - on AWS, SSM Parameter Store through the AWS Parameters and Secrets Lambda Extension over HTTP on
+ *    localhost, so no AWS SDK is loaded at all on the cold path;
+ *  - with SSM_PREFIX but no extension (an operator's machine), SSM through @aws-sdk/client-ssm, imported
+ *    when first needed;
+ *  - without SSM_PREFIX (serverless offline, tests, scripts), the same names from environment variables.
  */
-interface GetParameters {
-  input: { Names?: string[] };
+interface ParameterSource {
+  /** Whether the fetch may start while the handler module loads (the extension answers only once invoked). */
+  prefetch: boolean;
+  /** Each parameter's value, or a MissingSecret naming those the store lacks, or a SecretsUnavailable. */
+  read(names: string[]): Promise<Record<string, string>>;
 }
 
-/** A stand-in for SSMClient that answers GetParameters from process.env, for runs without AWS. */
-class EnvironmentParameterStore {
-  async send({ input }: GetParameters) {
-    const names = input.Names ?? [];
-    const value = (name: string) => process.env[environmentVariableOf(name.replace(/^\//, ''))];
+/** How long one read of the extension may take before it counts as unavailable (a 503, not a hung request). */
+export const extensionTimeoutMs = 3_000;
+
+/** Secrets Manager secrets read through SSM's reference path: their value is the secret's JSON. */
+const secretsManagerReference = /^\/aws\/reference\/secretsmanager\//;
+
+function environmentSource(): ParameterSource {
+  return {
+    prefetch: true,
+    async read(names) {
+      const variable = (name: string) => environmentVariableOf(name.replace(/^\//, ''));
+      const missing = names.filter((name) => !process.env[variable(name)]);
+      if (missing.length)
+        throw new MissingSecret(
+          `secret ${missing.join(', ')} is not defined (set ${missing.map(variable).join(', ')})`,
+        );
+      return Object.fromEntries(names.map((name) => [name, process.env[variable(name)]!]));
+    },
+  };
+}
+
+/**
+ * GET `url` on the extension: its status and body. node:http rather than fetch: fetch's first call loads undici,
+ * ~30 ms more on every cold start (measured with npm run bench:cold).
+ */
+function getText(url: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const request = get(url, { headers, signal: AbortSignal.timeout(extensionTimeoutMs) }, (response) => {
+      let body = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => (body += chunk));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+      response.on('error', reject);
+    });
+    request.on('error', reject);
+  });
+}
+
+/**
+ * The extension's GetParameter API: one request per parameter, with the container's session token. It answers
+ * 400 both for a parameter that does not exist and for one the role may not read (its own log says which).
+ */
+function extensionSource(port: number, prefix: string): ParameterSource {
+  const readOne = async (name: string): Promise<string> => {
+    const url = `http://localhost:${port}/systemsmanager/parameters/get?name=${encodeURIComponent(name)}&withDecryption=true`;
+    const { status, body } = await getText(url, {
+      'X-Aws-Parameters-Secrets-Token': process.env.AWS_SESSION_TOKEN ?? '',
+    }).catch((error: unknown) => {
+      throw new SecretsUnavailable(`could not read secrets under ${prefix}: ${reasonOf(error)}`, {
+        cause: error,
+      });
+    });
+    if (status !== 200)
+      throw new SecretsUnavailable(
+        `could not read secrets under ${prefix}: the Parameters and Secrets extension answered ` +
+          `${status} for ${name} (missing, or not readable by the function's role)`,
+      );
+    const value = (JSON.parse(body) as { Parameter?: { Value?: unknown } }).Parameter?.Value;
+    if (typeof value !== 'string')
+      throw new SecretsUnavailable(`could not read secrets under ${prefix}: no value for ${name}`);
+    return value;
+  };
+  return {
+    prefetch: false,
+    async read(names) {
+      const values = await Promise.all(names.map(readOne));
+      return Object.fromEntries(names.map((name, index) => [name, values[index]!]));
+    },
+  };
+}
+
+/** SSM's GetParameters through the SDK, loaded only here: one decrypted call for every parameter. */
+function sdkSource(prefix: string): ParameterSource {
+  let client: Promise<{ send(names: string[]): Promise<Record<string, string>> }> | undefined;
+  const connect = async () => {
+    const { SSMClient, GetParametersCommand } = await import('@aws-sdk/client-ssm');
+    const ssm = new SSMClient({});
     return {
-      Parameters: names
-        .filter((name) => value(name))
-        .map((name) => ({ Name: name, Type: 'SecureString', Value: value(name) })),
-      InvalidParameters: names.filter((name) => !value(name)),
+      async send(names: string[]) {
+        const command = new GetParametersCommand({ Names: names, WithDecryption: true });
+        // A container thawed after a long freeze may sign with a stale clock: the SDK corrects it, once.
+        const reply = await ssm.send(command).catch((error: { name?: string }) => {
+          if (error.name === 'InvalidSignatureException') return ssm.send(command);
+          throw error;
+        });
+        if (reply.InvalidParameters?.length)
+          throw new MissingSecret(
+            `secret ${reply.InvalidParameters.join(', ')} is not defined in SSM Parameter Store`,
+          );
+        return Object.fromEntries((reply.Parameters ?? []).map(({ Name, Value }) => [Name!, Value!]));
+      },
     };
-  }
+  };
+  return {
+    prefetch: true,
+    async read(names) {
+      try {
+        return await (client ??= connect()).then((ssm) => ssm.send(names));
+      } catch (error) {
+        if (error instanceof ConfigError) throw error;
+        throw new SecretsUnavailable(`could not read secrets under ${prefix}: ${reasonOf(error)}`, {
+          cause: error,
+        });
+      }
+    },
+  };
+}
+
+function sourceFor({ ssmPrefix, extensionPort }: SecretSettings): ParameterSource {
+  if (!ssmPrefix) return environmentSource();
+  return extensionPort ? extensionSource(extensionPort, ssmPrefix) : sdkSource(ssmPrefix);
+}
+
+/** `Name: message` of an error and its causes, never a value. */
+function reasonOf(error: unknown): string {
+  const reasons: string[] = [];
+  for (let current = error as Error | undefined; current; current = current.cause as Error | undefined)
+    reasons.push(`${current.name ?? 'Error'}: ${current.message ?? String(current)}`);
+  return reasons.join(' ← ');
 }
 
 const names = Object.keys(secretParameters) as SecretName[];
 
 /**
  * The middleware every route that touches the database or tokens runs first. Built when the handler module
- * loads, so on AWS the fetch starts during the init phase (@middy/ssm prefetches) and overlaps it.
+ * loads: where the source allows it, the fetch starts then, during Lambda's init phase, and overlaps it.
  */
 export function loadSecrets(env = process.env): MiddlewareObj<unknown, unknown, Error, Context> {
-  const { ssmPrefix: prefix, ttlSeconds, databasePasswordParameter } = loadSecretSettings(env);
-  const fetch = ssm({
-    AwsClient: prefix ? SSMClient : (EnvironmentParameterStore as unknown as typeof SSMClient),
-    fetchData: {
-      ...Object.fromEntries(names.map((name) => [name, `${prefix}/${secretParameters[name]}`])),
-      // On AWS the app user's password is the Secrets Manager secret RDS Proxy authenticates with, read
-      // through SSM's /aws/reference/secretsmanager/… path (deploy/data-stack.yml).
-      ...(databasePasswordParameter && { databasePassword: databasePasswordParameter }),
-    },
+  const settings = loadSecretSettings(env);
+  const source = sourceFor(settings);
+  const parameters: Record<SecretName, string> = {
+    ...(Object.fromEntries(
+      names.map((name) => [name, `${settings.ssmPrefix}/${secretParameters[name]}`]),
+    ) as Record<SecretName, string>),
+    // On AWS the app user's password is the Secrets Manager secret RDS Proxy authenticates with, read
+    // through SSM's /aws/reference/secretsmanager/… path (deploy/data-stack.yml).
+    ...(settings.databasePasswordParameter && { databasePassword: settings.databasePasswordParameter }),
+  };
+  const cache = {
     cacheKey: 'conduit-secrets',
     // Whole milliseconds: @middy/util refuses any other cache expiry.
-    cacheExpiry: Math.ceil(ttlSeconds * 1000),
-  });
+    cacheExpiry: Math.ceil(settings.ttlSeconds * 1000),
+  };
+  const fetchSecrets = (): Promise<Record<SecretName, string>> =>
+    source.read(Object.values(parameters)).then(
+      (values) =>
+        Object.fromEntries(
+          names.map((name) => [name, unpacked(parameters[name], values[parameters[name]])]),
+        ) as Record<SecretName, string>,
+      (error: unknown) => {
+        // Never keep a failure: the next request asks again.
+        clearCache([cache.cacheKey]);
+        throw error;
+      },
+    );
+  if (source.prefetch) processCache(cache, fetchSecrets);
   return {
-    before: async (request) => {
-      try {
-        await fetch.before!(request as Request);
-        useSecrets((await getInternal(names, request as Request)) as Record<SecretName, unknown>);
-      } catch (error) {
-        throw explained(error, prefix);
-      }
+    before: async () => {
+      useSecrets(await (processCache(cache, fetchSecrets).value as ReturnType<typeof fetchSecrets>));
     },
   };
 }
 
-/** Turns @middy/ssm's failures into errors that say which parameter failed and why (no values in them). */
-function explained(error: unknown, prefix: string): Error {
-  if (error instanceof ConfigError) return error;
-  const causes = ((error as { cause?: { data?: unknown[] } }).cause?.data ?? [error]) as Error[];
-  const missing = causes.flatMap((cause) => /^InvalidParameter (.+)$/.exec(cause?.message ?? '')?.[1] ?? []);
-  if (missing.length)
-    return new MissingSecret(
-      `secret ${missing.join(', ')} is not defined ${prefix ? 'in SSM Parameter Store' : `(set ${missing.map((name) => environmentVariableOf(name.slice(1))).join(', ')})`}`,
-    );
-  const reasons = causes.map((cause) => `${cause?.name ?? 'Error'}: ${cause?.message ?? cause}`);
-  return new SecretsUnavailable(
-    `could not read secrets under ${prefix || 'the environment'}: ${[...new Set(reasons)].join('; ')}`,
-    { cause: error },
-  );
+/** A Secrets Manager secret for RDS is `{"username": …, "password": …}`: the password is what is used. */
+function unpacked(parameter: string, value: string | undefined): string | undefined {
+  if (value === undefined || !secretsManagerReference.test(parameter)) return value;
+  try {
+    const { password } = JSON.parse(value) as { password?: unknown };
+    return typeof password === 'string' ? password : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** For scripts and tests outside a Lambda request: runs the same middleware once and returns what it loaded. */

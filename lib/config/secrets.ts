@@ -50,23 +50,14 @@ export function useSecrets(raw: Record<SecretName, unknown>): Secrets {
   )
     return current.secrets;
   const parsed: Secrets = {
-    databasePassword: text(passwordOf(raw.databasePassword), 'databasePassword'),
+    databasePassword: text(raw.databasePassword, 'databasePassword'),
     signingKeys: parseSigningKeys(text(raw.signingKeys, 'signingKeys')),
   };
   box.current = { raw, secrets: parsed };
   return parsed;
 }
 
-/**
- * A database secret from Secrets Manager is `{"username": …, "password": …}` (the format RDS Proxy reads),
- * which @middy/ssm hands over parsed; an SSM parameter or a local variable is the password itself.
- */
-function passwordOf(value: unknown): unknown {
-  return typeof value === 'object' && value !== null && 'password' in value ? value.password : value;
-}
-
 function text(value: unknown, name: SecretName): string {
-  // @middy/ssm turns values that look like JSON into objects: a password must stay a plain string.
   if (typeof value !== 'string' || value === '')
     throw new MissingSecret(`secret ${secretParameters[name]} must be a non-empty string`);
   return value;

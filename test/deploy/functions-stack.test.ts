@@ -317,10 +317,13 @@ each('%s: each function has a role of its own that lists only its own resources'
       // Their logs only: one answers from code alone, the other calls the public URL like any client.
       expect(statements).toHaveLength(1);
     } else {
-      expect(statements.filter(({ Action }) => Action.includes('ssm:GetParameters'))).toEqual([
+      // The extension's GetParameter, one parameter at a time (IAM tells it apart from GetParameters).
+      expect(
+        statements.filter(({ Action }) => Action.some((action: string) => action.startsWith('ssm:'))),
+      ).toEqual([
         {
           Effect: 'Allow',
-          Action: ['ssm:GetParameters'],
+          Action: ['ssm:GetParameter'],
           Resource: [
             arn('ssm', `parameter/conduit/${s.stage}/jwt/signing-keys`),
             arn('ssm', `parameter/aws/reference/secretsmanager/conduit/${s.stage}/db/app`),
@@ -416,3 +419,25 @@ each('%s: every alarm on a Lambda metric uses a dimension set Lambda publishes i
     expect(published(Properties.MetricName)).toContain(used);
   }
 });
+
+each(
+  '%s: the functions that read secrets run with the Parameters and Secrets extension, the others without it',
+  (_, s) => {
+    const extension =
+      'arn:aws:lambda:eu-west-1:015030872274:layer:AWS-Parameters-and-Secrets-Lambda-Extension-Arm64:101';
+    const withoutSecrets = ['NotFoundLambdaFunction', 'MigrateLambdaFunction', hook, scenarioCheck];
+    for (const [id, fn] of resourcesOfType(s.template, 'AWS::Lambda::Function')) {
+      if (withoutSecrets.includes(id)) {
+        expect(fn.Properties.Layers ?? []).toEqual([]);
+        continue;
+      }
+      expect(fn.Properties.Layers).toEqual([extension]);
+      // It listens where the loader looks, with its own cache off (ours keeps the rotation semantics).
+      expect(fn.Properties.Environment.Variables).toMatchObject({
+        PARAMETERS_SECRETS_EXTENSION_HTTP_PORT: '2773',
+        PARAMETERS_SECRETS_EXTENSION_CACHE_ENABLED: 'false',
+      });
+    }
+    expect(s.serving.length).toBeGreaterThan(20);
+  },
+);

@@ -33,6 +33,11 @@ const allowedEnvironment = [
   'POWERTOOLS_METRICS_NAMESPACE',
   'POWERTOOLS_METRICS_DISABLED',
   'STAGE',
+  // The Parameters and Secrets extension's settings (the layer every API function runs with).
+  'PARAMETERS_SECRETS_EXTENSION_HTTP_PORT',
+  'PARAMETERS_SECRETS_EXTENSION_CACHE_ENABLED',
+  'SSM_PARAMETER_STORE_TIMEOUT_MILLIS',
+  'PARAMETERS_SECRETS_EXTENSION_LOG_LEVEL',
   // Empty on deployed stages (see the source-map test below); only `local` sets it.
   'NODE_OPTIONS',
 ];

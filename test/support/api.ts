@@ -71,12 +71,15 @@ export interface RequestOptions {
 
 const randomAddress = () => `10.${[...randomBytes(3)].join('.')}`;
 
-/** Invokes the Lambda handler for `method url` with an HTTP API (payload v2) event, as API Gateway would. */
-export async function request(
-  method: string,
-  url: string,
-  options: RequestOptions = {},
-): Promise<ApiResponse> {
+export interface Invocation {
+  event: APIGatewayProxyEventV2;
+  context: Context;
+  /** The handler module API Gateway would call for the route (no extension). */
+  handlerPath: string;
+}
+
+/** The HTTP API (payload v2) event and Lambda context API Gateway would send for `method url`. */
+export function invocationFor(method: string, url: string, options: RequestOptions = {}): Invocation {
   const { pathname, searchParams } = new URL(url, 'http://localhost');
   const candidates = table.filter((route) => route.pattern.test(pathname));
   const route =
@@ -109,14 +112,24 @@ export async function request(
     body,
     isBase64Encoded: false,
   } as unknown as APIGatewayProxyEventV2;
-  const invocationId = randomUUID();
   const context = {
-    awsRequestId: invocationId,
+    awsRequestId: randomUUID(),
     functionName: `conduit-api-test-${path.basename(route.handlerPath)}`,
     functionVersion: '$LATEST',
     getRemainingTimeInMillis: () => 10_000,
   } as unknown as Context;
-  const { handler } = (await import(route.handlerPath)) as { handler: Handler };
+  return { event, context, handlerPath: route.handlerPath };
+}
+
+/** Invokes the Lambda handler for `method url` with an HTTP API (payload v2) event, as API Gateway would. */
+export async function request(
+  method: string,
+  url: string,
+  options: RequestOptions = {},
+): Promise<ApiResponse> {
+  const { event, context, handlerPath } = invocationFor(method, url, options);
+  const invocationId = context.awsRequestId;
+  const { handler } = (await import(handlerPath)) as { handler: Handler };
   const result = await handler(event, context);
   const raw = result.body ?? '';
   return {

@@ -6,6 +6,7 @@ import { loadSecretsNow } from '#lib/config/load-secrets';
 import { secrets } from '#lib/config/secrets';
 import { resetLazyValues } from '#lib/lazy';
 import { clearCapturedLines, logLines } from '../support/log-capture';
+import { startParameterStore, type ParameterStoreStandIn } from '../support/parameter-store';
 
 const ssm = mockClient(SSMClient);
 const prefix = '/conduit/test';
@@ -187,6 +188,127 @@ describe('secrets from SSM Parameter Store', () => {
     // Assert
     expect(secrets().databasePassword).toBe('pw-1');
     expect(ssm.commandCalls(GetParametersCommand)).toHaveLength(2);
+  });
+});
+
+describe('secrets through the Parameters and Secrets Lambda Extension (how deployed functions read them)', () => {
+  const reference = '/aws/reference/secretsmanager/conduit/test/db/app';
+  const sessionToken = 'the-containers-session-token';
+  const saved = { ...process.env };
+  let extension: ParameterStoreStandIn;
+  let settings: Record<string, string>;
+
+  beforeEach(async () => {
+    jest.useRealTimers();
+    extension = await startParameterStore(
+      {
+        [reference]: '{"username":"conduit_app","password":"pw-from-sm"}',
+        [`${prefix}/jwt/signing-keys`]: keyA,
+      },
+      sessionToken,
+    );
+    process.env.AWS_SESSION_TOKEN = sessionToken;
+    settings = {
+      ...env,
+      DB_PASSWORD_PARAMETER: reference,
+      PARAMETERS_SECRETS_EXTENSION_HTTP_PORT: String(extension.port),
+    };
+  });
+
+  afterEach(async () => {
+    process.env = { ...saved };
+    await extension.close();
+  });
+
+  const request = () => ({ event: {}, context: {}, internal: {} }) as never;
+
+  it('reads each parameter over HTTP with the session token, decrypted, and never calls the SDK', async () => {
+    // Act
+    const loaded = await loadSecretsNow(settings);
+
+    // Assert
+    expect(extension.requests).toEqual([
+      { name: reference, withDecryption: 'true', token: sessionToken },
+      { name: `${prefix}/jwt/signing-keys`, withDecryption: 'true', token: sessionToken },
+    ]);
+    expect(loaded.databasePassword).toBe('pw-from-sm');
+    expect(loaded.signingKeys.map(({ kid }) => kid)).toEqual(['k1']);
+    expect(ssm.commandCalls(GetParametersCommand)).toHaveLength(0);
+  });
+
+  it('asks nothing while the handler module loads (the extension answers only once invoked)', async () => {
+    // Arrange
+    const { loadSecrets } = await import('#lib/config/load-secrets');
+
+    // Act
+    const middleware = loadSecrets(settings);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const beforeFirstRequest = extension.requests.length;
+    await middleware.before!(request());
+
+    // Assert
+    expect(beforeFirstRequest).toBe(0);
+    expect(extension.requests).toHaveLength(2);
+  });
+
+  it('keeps the values for the TTL, then reads them again', async () => {
+    // Arrange
+    const { loadSecrets } = await import('#lib/config/load-secrets');
+    const middleware = loadSecrets({ ...settings, SECRETS_TTL_SECONDS: '0.3' });
+
+    // Act
+    for (let i = 0; i < 5; i++) await middleware.before!(request());
+    const withinTtl = extension.requests.length;
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    await middleware.before!(request());
+
+    // Assert
+    expect(withinTtl).toBe(2);
+    expect(extension.requests.length).toBeGreaterThanOrEqual(4);
+  });
+
+  it('reports a parameter the extension refuses as SecretsUnavailable naming it, never a value', async () => {
+    // Arrange: a stage whose signing keys were never created (the extension answers 400)
+    const attempt = loadSecretsNow({ ...settings, SSM_PREFIX: '/conduit/elsewhere' });
+
+    // Assert
+    await expect(attempt).rejects.toBeInstanceOf(SecretsUnavailable);
+    await expect(attempt).rejects.toThrow(
+      'could not read secrets under /conduit/elsewhere: the Parameters and Secrets extension answered 400 for /conduit/elsewhere/jwt/signing-keys',
+    );
+    await expect(attempt).rejects.not.toThrow(/pw-from-sm/);
+  });
+
+  it('reports an extension that does not answer as SecretsUnavailable', async () => {
+    // Arrange
+    await extension.close();
+
+    // Act
+    const attempt = loadSecretsNow(settings);
+
+    // Assert
+    await expect(attempt).rejects.toBeInstanceOf(SecretsUnavailable);
+    await expect(attempt).rejects.toThrow(
+      /could not read secrets under \/conduit\/test: Error: connect ECONNREFUSED/,
+    );
+  });
+
+  it('keeps no failure: the next request asks again', async () => {
+    // Arrange: the signing keys are missing for a moment
+    const { loadSecrets } = await import('#lib/config/load-secrets');
+    const middleware = loadSecrets(settings);
+    const keys = extension.values[`${prefix}/jwt/signing-keys`]!;
+    delete extension.values[`${prefix}/jwt/signing-keys`];
+
+    // Act
+    const first = middleware.before!(request());
+    await expect(first).rejects.toBeInstanceOf(SecretsUnavailable);
+    extension.values[`${prefix}/jwt/signing-keys`] = keys;
+    await middleware.before!(request());
+
+    // Assert
+    expect(secrets().signingKeys.map(({ kid }) => kid)).toEqual(['k1']);
+    expect(extension.requests).toHaveLength(4);
   });
 });
 

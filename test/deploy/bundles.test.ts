@@ -1,0 +1,81 @@
+import JSZip from 'jszip';
+import { execFileSync } from 'node:child_process';
+import { X509Certificate } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { bundleCeilingKb } from '../support/budgets';
+import { deployedStages, packagedFolder, resourcesOfType, root, template } from '../support/packaging';
+
+// Every cold start reads and compiles its function's whole bundle: none may grow past the ceiling unnoticed.
+async function bundleSizes(stage: (typeof deployedStages)[number]) {
+  const functions = resourcesOfType(template(stage).template, 'AWS::Lambda::Function');
+  return Promise.all(
+    functions.map(async ([, { Properties }]) => {
+      const zipName = path.basename(Properties.Code.S3Key as string);
+      const file = `${(Properties.Handler as string).replace(/\.handler$/, '')}.js`;
+      const zip = await JSZip.loadAsync(readFileSync(path.join(packagedFolder(stage), zipName)));
+      const bundle = zip.file(file);
+      if (!bundle) throw new Error(`${zipName} holds no ${file}`);
+      return { name: zipName.replace(/\.zip$/, ''), kb: (await bundle.async('nodebuffer')).length / 1024 };
+    }),
+  );
+}
+
+test.each(deployedStages)(`%s: no function's bundle passes ${bundleCeilingKb} KB`, async (stage) => {
+  const sizes = await bundleSizes(stage);
+
+  expect(sizes.length).toBeGreaterThan(20);
+  expect(sizes.filter(({ kb }) => kb > bundleCeilingKb)).toEqual([]);
+});
+
+describe('what the bundles leave out', () => {
+  let folder: string;
+  let bundle: string;
+
+  beforeAll(async () => {
+    const zip = await JSZip.loadAsync(readFileSync(path.join(packagedFolder('prod'), 'getArticle.zip')));
+    bundle = await zip.file('functions/articles/get.js')!.async('string');
+    folder = mkdtempSync(path.join(tmpdir(), 'conduit-bundle-'));
+    writeFileSync(path.join(folder, 'get.js'), bundle);
+  });
+
+  afterAll(() => rmSync(folder, { recursive: true, force: true }));
+
+  test('loading a function loads no AWS SDK (secrets come through the extension over HTTP)', () => {
+    // The SDK resolves from the project, as Lambda's runtime provides it: loading must not ask for it.
+    const loaded = execFileSync(
+      process.execPath,
+      [
+        '-e',
+        `require(${JSON.stringify(path.join(folder, 'get.js'))}); console.log(Object.keys(require.cache).join('\\n'))`,
+      ],
+      { env: { PATH: process.env.PATH, NODE_PATH: path.join(root, 'node_modules') }, encoding: 'utf8' },
+    );
+
+    expect(loaded).toContain('get.js');
+    expect(loaded).not.toContain('@aws-sdk');
+  });
+
+  test("mysql2's TLS profile holds the stage region's RDS authorities and the proxy's roots, unexpired", () => {
+    const names = [...bundle.matchAll(/-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g)].map(
+      ([pem]) => {
+        const certificate = new X509Certificate(pem.replace(/\\n/g, '\n'));
+        expect(new Date(certificate.validTo).getTime()).toBeGreaterThan(Date.now());
+        return /CN=([^\n]+)/.exec(certificate.subject)![1]!;
+      },
+    );
+
+    expect(names.filter((name) => name.startsWith('Amazon RDS eu-west-1 '))).toHaveLength(3);
+    expect(names.filter((name) => name.startsWith('Amazon Root CA'))).toHaveLength(4);
+    expect(names.filter((name) => !/^(Amazon RDS eu-west-1 |Amazon Root CA|Starfield)/.test(name))).toEqual(
+      [],
+    );
+  });
+
+  // (includes(), not toContain(): a failure would print the whole bundle.)
+  test("mysql2's code generator is replaced by a stub, its error names kept (packed)", () => {
+    expect(bundle.includes('mysql2 code generation is not bundled')).toBe(true);
+    expect(bundle.includes('ER_DUP_KEYNAME ER_DUP_ENTRY')).toBe(true);
+  });
+});

@@ -1,0 +1,15 @@
+/**
+ * The performance budgets (README "Performance"), in one place for the benchmarks and the CI check.
+ */
+
+/** A function's first reply, as a multiple of a hello-world handler's in the same run (npm run bench:cold). */
+export const coldStartRatio = 3.0;
+
+/** The bundle size every function aims at: what a cold start reads and compiles. */
+export const bundleTargetKb = 400;
+
+/**
+ * What CI lets no bundle grow past (test/deploy/bundles.test.ts): today's largest bundle with a little room.
+ * It comes down to bundleTargetKb as the remaining levers land (README "Performance").
+ */
+export const bundleCeilingKb = 520;
