@@ -53,7 +53,7 @@ export async function provisionUsers(
   adminUrl: string,
   { database, app, migrator, host = '%' }: ServiceUsers,
 ) {
-  const admin = await createConnection({ uri: adminUrl, multipleStatements: false });
+  const admin = await createConnection({ uri: adminUrl, multipleStatements: false, disableEval: true });
   try {
     await createDatabase(admin, database);
     for (const [account, privileges] of [
@@ -79,7 +79,7 @@ export async function provisionUsers(
 }
 
 export async function dropUsers(adminUrl: string, users: string[], host = '%'): Promise<void> {
-  const admin = await createConnection({ uri: adminUrl });
+  const admin = await createConnection({ uri: adminUrl, disableEval: true });
   try {
     for (const user of users) await admin.query('drop user if exists ?@?', [user, host]);
   } finally {

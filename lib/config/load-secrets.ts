@@ -22,7 +22,7 @@ import {
  *  - on AWS, SSM Parameter Store through the AWS Parameters and Secrets Lambda Extension over HTTP on
  *    localhost, so no AWS SDK is loaded at all on the cold path;
  *  - with SSM_PREFIX but no extension (an operator's machine), SSM through @aws-sdk/client-ssm, imported
- *    when first needed;
+ *    only then (by the prefetch, as the handler module loads);
  *  - without SSM_PREFIX (serverless offline, tests, scripts), the same names from environment variables.
  */
 interface ParameterSource {
@@ -70,6 +70,21 @@ function getText(url: string, headers: Record<string, string>): Promise<{ status
   });
 }
 
+/** GetParameter's `Parameter.Value` from the extension's reply; a malformed reply is never quoted (it holds the secret). */
+function valueOf(body: string, name: string, prefix: string): string {
+  let value: unknown;
+  try {
+    value = (JSON.parse(body) as { Parameter?: { Value?: unknown } }).Parameter?.Value;
+  } catch {
+    value = undefined;
+  }
+  if (typeof value !== 'string')
+    throw new SecretsUnavailable(
+      `could not read secrets under ${prefix}: no value for ${name} in the extension's reply`,
+    );
+  return value;
+}
+
 /**
  * The extension's GetParameter API: one request per parameter, with the container's session token. It answers
  * 400 both for a parameter that does not exist and for one the role may not read (its own log says which).
@@ -84,15 +99,18 @@ function extensionSource(port: number, prefix: string): ParameterSource {
         cause: error,
       });
     });
+    // 400 is the extension's answer for a parameter that is missing or that the role may not read: an operator
+    // has to act (500), unlike a store that fails for a while (503, retry).
+    if (status === 400)
+      throw new MissingSecret(
+        `secret ${name} could not be read through the Parameters and Secrets extension ` +
+          "(400: it is missing, or the function's role may not read it; the extension's log says which)",
+      );
     if (status !== 200)
       throw new SecretsUnavailable(
-        `could not read secrets under ${prefix}: the Parameters and Secrets extension answered ` +
-          `${status} for ${name} (missing, or not readable by the function's role)`,
+        `could not read secrets under ${prefix}: the Parameters and Secrets extension answered ${status} for ${name}`,
       );
-    const value = (JSON.parse(body) as { Parameter?: { Value?: unknown } }).Parameter?.Value;
-    if (typeof value !== 'string')
-      throw new SecretsUnavailable(`could not read secrets under ${prefix}: no value for ${name}`);
-    return value;
+    return valueOf(body, name, prefix);
   };
   return {
     prefetch: false,

@@ -220,8 +220,8 @@ async function warmUp(
 }
 
 /**
- * Loads the secrets (lib/config/load-secrets.ts). Imported as the handler module loads, so on AWS the SSM
- * client and the first fetch run during the init phase, but only in functions whose routes need them.
+ * Loads the secrets (lib/config/load-secrets.ts). Imported as the handler module loads, but only in functions
+ * whose routes need them; where the source allows it (not the extension) the first fetch starts then too.
  */
 function secretsLoader(): Middleware {
   const loading = import('#lib/config/load-secrets').then(({ loadSecrets }) => loadSecrets());

@@ -70,7 +70,7 @@ function esbuildOptions(): BuildOptions {
     custom: { esbuild: Record<string, any> };
   };
   // Only esbuild's own options: the block also holds serverless-esbuild's.
-  const esbuildKeys = ['minify', 'keepNames', 'target', 'platform', 'format', 'mainFields'];
+  const esbuildKeys = ['minify', 'keepNames', 'target', 'platform', 'format', 'mainFields', 'supported'];
   const { exclude = [], alias = {} } = custom.esbuild;
   return {
     ...Object.fromEntries(esbuildKeys.map((key) => [key, custom.esbuild[key]])),

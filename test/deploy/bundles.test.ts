@@ -42,19 +42,33 @@ describe('what the bundles leave out', () => {
 
   afterAll(() => rmSync(folder, { recursive: true, force: true }));
 
-  test('loading a function loads no AWS SDK (secrets come through the extension over HTTP)', () => {
-    // The SDK resolves from the project, as Lambda's runtime provides it: loading must not ask for it.
-    const loaded = execFileSync(
+  /** The modules a fresh process holds once the bundle has loaded and its import()s have settled. */
+  const modulesAfterLoading = (environment: Record<string, string>) =>
+    execFileSync(
       process.execPath,
       [
         '-e',
-        `require(${JSON.stringify(path.join(folder, 'get.js'))}); console.log(Object.keys(require.cache).join('\\n'))`,
+        `require(${JSON.stringify(path.join(folder, 'get.js'))});` +
+          "setImmediate(() => console.log(Object.keys(require.cache).join('\\n')))",
       ],
-      { env: { PATH: process.env.PATH, NODE_PATH: path.join(root, 'node_modules') }, encoding: 'utf8' },
+      // The SDK resolves from the project, as Lambda's runtime provides it.
+      {
+        env: { PATH: process.env.PATH, NODE_PATH: path.join(root, 'node_modules'), ...environment },
+        encoding: 'utf8',
+      },
     );
 
-    expect(loaded).toContain('get.js');
-    expect(loaded).not.toContain('@aws-sdk');
+  test('loading a function as deployed loads no AWS SDK (secrets come through the extension)', () => {
+    const deployed = modulesAfterLoading({
+      SSM_PREFIX: '/conduit/prod',
+      PARAMETERS_SECRETS_EXTENSION_HTTP_PORT: '2773',
+    });
+    // Where no extension runs, the SDK is what reads SSM: the check sees it when it is there.
+    const withoutExtension = modulesAfterLoading({ SSM_PREFIX: '/conduit/prod', AWS_REGION: 'eu-west-1' });
+
+    expect(deployed).toContain('get.js');
+    expect(deployed).not.toContain('@aws-sdk');
+    expect(withoutExtension).toContain('@aws-sdk/client-ssm');
   });
 
   test("mysql2's TLS profile holds the stage region's RDS authorities and the proxy's roots, unexpired", () => {

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
 // deploy/esbuild-plugins.js packs mysql2's error table: the packed table must answer exactly as the original.
@@ -35,4 +36,16 @@ test("the TLS profile keeps the region's RDS authorities and the proxy roots, an
   // In 2024 the region's 2019 root was still valid.
   expect(beforeExpiry).toHaveLength(9);
   expect(plugins.rdsCertificateAuthorities('us-east-1', new Date('2026-12-01'))).not.toEqual(regionOnly);
+});
+
+test('every mysql2 connection the bundles open parses rows without generated code (their generator is a stub)', () => {
+  const sources = ['db/client.ts', 'db/migrate.ts', 'db/accounts.ts'].map((file) =>
+    readFileSync(path.join(__dirname, '../..', file), 'utf8'),
+  );
+  const openings = sources.flatMap((source) => source.match(/create(Connection|Pool)\([^;]*/g) ?? []);
+
+  expect(openings.length).toBeGreaterThanOrEqual(4);
+  // db/client.ts builds its pool options in poolOptions(), which sets it.
+  expect(openings.filter((call) => !/disableEval: true|poolOptions\(/.test(call))).toEqual([]);
+  expect(sources[0]).toContain('disableEval: true');
 });

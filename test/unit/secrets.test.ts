@@ -267,14 +267,14 @@ describe('secrets through the Parameters and Secrets Lambda Extension (how deplo
     expect(extension.requests.length).toBeGreaterThanOrEqual(4);
   });
 
-  it('reports a parameter the extension refuses as SecretsUnavailable naming it, never a value', async () => {
+  it('reports a parameter the extension refuses as MissingSecret (an operator must act) naming it, never a value', async () => {
     // Arrange: a stage whose signing keys were never created (the extension answers 400)
     const attempt = loadSecretsNow({ ...settings, SSM_PREFIX: '/conduit/elsewhere' });
 
     // Assert
-    await expect(attempt).rejects.toBeInstanceOf(SecretsUnavailable);
+    await expect(attempt).rejects.toBeInstanceOf(MissingSecret);
     await expect(attempt).rejects.toThrow(
-      'could not read secrets under /conduit/elsewhere: the Parameters and Secrets extension answered 400 for /conduit/elsewhere/jwt/signing-keys',
+      'secret /conduit/elsewhere/jwt/signing-keys could not be read through the Parameters and Secrets extension (400',
     );
     await expect(attempt).rejects.not.toThrow(/pw-from-sm/);
   });
@@ -302,7 +302,7 @@ describe('secrets through the Parameters and Secrets Lambda Extension (how deplo
 
     // Act
     const first = middleware.before!(request());
-    await expect(first).rejects.toBeInstanceOf(SecretsUnavailable);
+    await expect(first).rejects.toBeInstanceOf(MissingSecret);
     extension.values[`${prefix}/jwt/signing-keys`] = keys;
     await middleware.before!(request());
 
