@@ -14,21 +14,21 @@
  */
 import { build, type BuildOptions } from 'esbuild';
 import { load } from 'js-yaml';
-import JSZip from 'jszip';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { invocationFor, type Invocation, type RequestOptions } from '../support/api';
+import { invocationFor, type Invocation } from '../support/api';
 import { startIdentityProvider } from '../support/identity-provider';
-import { root, serverless, type Template } from '../support/packaging';
+import { root } from '../support/packaging';
 import {
   createTestDatabase,
   dropTestDatabase,
   functionEnvironmentOf,
   type TestDatabase,
 } from '../support/test-database';
-import { hashTimes, prepare, type Client, type FirstRequest } from './support/cold-fixtures';
+import { hashTimes, prepare, type FirstRequest } from './support/cold-fixtures';
+import { clientOf, packagedFunctions, stage } from './support/packaged';
 import { bundleTargetKb, coldStartRatio } from '../support/budgets';
 import { startParameterStore } from '../support/parameter-store';
 
@@ -47,7 +47,6 @@ const profiled = flag('--profile');
  */
 const compileCache = process.argv.includes('--compile-cache');
 const node = path.join(root, 'node_modules', '.bin', 'node');
-const stage = 'prod';
 
 interface Candidate {
   name: string;
@@ -80,57 +79,6 @@ function esbuildOptions(): BuildOptions {
       Object.entries(alias).map(([from, to]) => [from, path.resolve(root, to as string)]),
     ),
     logLevel: 'warning',
-  };
-}
-
-/** The bundle of every packaged function, unzipped into `folder`, with the environment the template gives it. */
-async function packagedFunctions(folder: string) {
-  const packaged = path.join(folder, 'package');
-  await serverless(
-    ['package', '--stage', stage, '--package', packaged],
-    path.join('.local', `esbuild-bench-${process.pid}`),
-  );
-  const template = JSON.parse(
-    readFileSync(path.join(packaged, 'cloudformation-template-update-stack.json'), 'utf8'),
-  ) as Template;
-  const functions = Object.values(template.Resources).filter(({ Type }) => Type === 'AWS::Lambda::Function');
-  return Promise.all(
-    functions.map(async ({ Properties }) => {
-      // serverless.yml's name for the function, which its zip carries.
-      const name = path.basename(Properties.Code.S3Key as string, '.zip');
-      const file = `${(Properties.Handler as string).replace(/\.handler$/, '')}.js`;
-      const zip = await JSZip.loadAsync(readFileSync(path.join(packaged, `${name}.zip`)));
-      const bundle = path.join(folder, name, file);
-      mkdirSync(path.dirname(bundle), { recursive: true });
-      writeFileSync(bundle, await zip.file(file)!.async('nodebuffer'));
-      const variables = Properties.Environment.Variables as Record<string, unknown>;
-      // Values CloudFormation fills in at deploy time (the data stack's endpoints) are replaced below.
-      const environment = Object.fromEntries(
-        Object.entries(variables).filter((entry): entry is [string, string] => typeof entry[1] === 'string'),
-      );
-      return { name, bundle, environment, memory: Properties.MemorySize as number };
-    }),
-  );
-}
-
-/** The API, served by the packaged bundles in this process (with this process's environment). */
-function clientOf(functions: { bundle: string }[]): Client {
-  const call = async (method: string, url: string, options: RequestOptions = {}) => {
-    const { event, context, handlerPath } = invocationFor(method, url, options);
-    const file = `${path.relative(root, handlerPath)}.js`;
-    const { bundle } = functions.find((candidate) => candidate.bundle.endsWith(file))!;
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- a built bundle, loaded as Lambda does
-    const { handler } = require(bundle) as { handler: (...args: unknown[]) => Promise<any> };
-    const reply = await handler(event, context);
-    return {
-      status: reply.statusCode,
-      body: reply.body ? JSON.parse(reply.body) : undefined,
-      raw: reply.body ?? '',
-    };
-  };
-  return {
-    get: (url, options) => call('GET', url, options),
-    post: (url, body, options) => call('POST', url, { ...options, body }),
   };
 }
 

@@ -1,6 +1,7 @@
 import { hashPassword } from '#lib/auth/password';
 import { registerWith, unique, type TestUser } from '../../support/fixtures';
 import type { IdentityProvider } from '../../support/identity-provider';
+import type { Client } from './packaged';
 
 /**
  * The data the cold-start benchmark's first requests act on, made through the API itself (`api`: the packaged
@@ -27,17 +28,6 @@ async function times<T>(count: number, make: (index: number) => Promise<T>): Pro
   const made: T[] = [];
   for (let index = 0; index < count; index++) made.push(await make(index));
   return made;
-}
-
-interface Reply {
-  status: number;
-  body: any;
-  raw: string;
-}
-
-export interface Client {
-  get(url: string, options?: { token?: string }): Promise<Reply>;
-  post(url: string, body?: unknown, options?: { token?: string }): Promise<Reply>;
 }
 
 export async function prepare(count: number, idp: IdentityProvider, api: Client): Promise<Requests> {
