@@ -140,7 +140,7 @@ export const floors: Record<string, string> = {
     from users u cross join (select ${viewer} as v) me where u.username = 'user42'`,
   tags: `
     select t.name from tags t
-    where exists (select 1 from article_tags x join articles a on a.id = x.article_id
-                  where x.tag_id = t.id and a.deleted_at is null)
+    where (select 1 from article_tags x join articles a on a.id = x.article_id
+           where x.tag_id = t.id and a.deleted_at is null limit 1) is not null
     order by t.name`,
 };
