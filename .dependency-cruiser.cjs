@@ -11,7 +11,7 @@
  * but handlers; nothing at run time may use them. lib/scenario/ stands outside the layers: a client of the
  * API over HTTP, run by functions/ops/ (the scheduled scenario check), scripts/ and deploy/.
  */
-const core = '^lib/(errors|log|lazy|request-scope)[.]ts$|^lib/config/';
+const core = '^lib/(errors|log|lazy|request-scope|http-get)[.]ts$|^lib/config/';
 const wiring = '^lib/wiring/';
 const scenario = '^lib/scenario/';
 

@@ -1,7 +1,7 @@
 import middy, { type MiddlewareObj } from '@middy/core';
 import { clearCache, processCache } from '@middy/util';
 import type { Context } from 'aws-lambda';
-import { get } from 'node:http';
+import { getText } from '#lib/http-get';
 import { loadSecretSettings, type SecretSettings } from './env';
 import { ConfigError, MissingSecret, SecretsUnavailable } from './errors';
 import {
@@ -53,23 +53,6 @@ function environmentSource(): ParameterSource {
   };
 }
 
-/**
- * GET `url` on the extension: its status and body. node:http rather than fetch: fetch's first call loads undici,
- * ~30 ms more on every cold start (measured with npm run bench:cold).
- */
-function getText(url: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const request = get(url, { headers, signal: AbortSignal.timeout(extensionTimeoutMs) }, (response) => {
-      let body = '';
-      response.setEncoding('utf8');
-      response.on('data', (chunk: string) => (body += chunk));
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
-      response.on('error', reject);
-    });
-    request.on('error', reject);
-  });
-}
-
 /** GetParameter's `Parameter.Value` from the extension's reply; a malformed reply is never quoted (it holds the secret). */
 function valueOf(body: string, name: string, prefix: string): string {
   let value: unknown;
@@ -92,8 +75,10 @@ function valueOf(body: string, name: string, prefix: string): string {
 function extensionSource(port: number, prefix: string): ParameterSource {
   const readOne = async (name: string): Promise<string> => {
     const url = `http://localhost:${port}/systemsmanager/parameters/get?name=${encodeURIComponent(name)}&withDecryption=true`;
+    // node:http (lib/http-get.ts), not fetch: fetch's first call would cost every cold start ~30 ms.
     const { status, body } = await getText(url, {
-      'X-Aws-Parameters-Secrets-Token': process.env.AWS_SESSION_TOKEN ?? '',
+      headers: { 'X-Aws-Parameters-Secrets-Token': process.env.AWS_SESSION_TOKEN ?? '' },
+      timeout: extensionTimeoutMs,
     }).catch((error: unknown) => {
       throw new SecretsUnavailable(`could not read secrets under ${prefix}: ${reasonOf(error)}`, {
         cause: error,

@@ -297,6 +297,44 @@ describe('POST /api/users/social', () => {
     }
   });
 
+  test("the provider's keys are fetched once per container, however many sign-ins", async () => {
+    resetLazyValues();
+    const before = idp.requests;
+
+    for (let i = 0; i < 3; i++) expect((await signIn('google', await person('google'))).status).toBe(201);
+
+    expect(idp.requests - before).toBe(1);
+  });
+
+  test('a token naming a key the set lacks fetches the set again, at most once per 30 s', async () => {
+    resetLazyValues();
+    expect((await signIn('google', await person('google'))).status).toBe(201);
+    const fetched = idp.requests;
+    const unknownKey = () =>
+      idp.signIdToken(
+        'google',
+        { sub: unique('google-'), email: `${unique('sso')}@example.com` },
+        { kid: 'rotated-in' },
+      );
+    const now = Date.now();
+    const clock = jest.spyOn(Date, 'now');
+    try {
+      // Within the cooldown: refused without asking the provider again.
+      clock.mockReturnValue(now + 1_000);
+      expect((await signIn('google', await unknownKey())).status).toBe(401);
+      expect(idp.requests).toBe(fetched);
+
+      // After it: one more fetch (a rotation would be picked up), then the cooldown again.
+      clock.mockReturnValue(now + 31_000);
+      expect((await signIn('google', await unknownKey())).status).toBe(401);
+      expect((await signIn('google', await unknownKey())).status).toBe(401);
+      expect(idp.requests).toBe(fetched + 1);
+    } finally {
+      clock.mockRestore();
+      resetLazyValues();
+    }
+  });
+
   test("the provider's keys unreachable → 503 with Retry-After, no detail", async () => {
     resetLazyValues();
     idp.behave(500);
