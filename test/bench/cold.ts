@@ -18,6 +18,7 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { parseArgs } from 'node:util';
 import { invocationFor, type Invocation } from '../support/api';
 import { startIdentityProvider } from '../support/identity-provider';
 import { root } from '../support/packaging';
@@ -32,20 +33,24 @@ import { clientOf, packagedFunctions, stage } from './support/packaged';
 import { bundleTargetKb, coldStartRatio } from '../support/budgets';
 import { startParameterStore } from '../support/parameter-store';
 
-const flag = (name: string) => {
-  const index = process.argv.indexOf(name);
-  return index > 0 ? process.argv[index + 1] : undefined;
-};
-const runs = Number(flag('--runs') ?? 15);
+const { values: options } = parseArgs({
+  options: {
+    runs: { type: 'string', default: '15' },
+    only: { type: 'string' },
+    profile: { type: 'string' },
+    'compile-cache': { type: 'boolean', default: false },
+  },
+});
+const runs = Number(options.runs);
 /** `--only getArticle,login`: those functions alone (beside hello world and the peer), for a quick look. */
-const only = flag('--only')?.split(',');
+const only = options.only?.split(',');
 /** `--profile getArticle`: one more cold start of it under --cpu-prof, summed up by where the time went. */
-const profiled = flag('--profile');
+const profiled = options.profile;
 /**
  * `--compile-cache`: what a V8 code cache shipped with each bundle would save. Every function's cold starts
  * then read a cache an untimed first cold start wrote (NODE_COMPILE_CACHE), as a package built with it would.
  */
-const compileCache = process.argv.includes('--compile-cache');
+const compileCache = options['compile-cache'];
 const node = path.join(root, 'node_modules', '.bin', 'node');
 
 interface Candidate {

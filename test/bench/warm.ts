@@ -8,6 +8,7 @@
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import path from 'node:path';
+import { parseArgs } from 'node:util';
 import { createConnection, type Connection } from 'mysql2/promise';
 import { root } from '../support/packaging';
 import {
@@ -19,18 +20,17 @@ import {
 import { clientOf, packagedFunctions, type Client } from './support/packaged';
 import { floors, seed, type Scale } from './support/warm-data';
 
-const flag = (name: string) => {
-  const index = process.argv.indexOf(name);
-  return index > 0 ? process.argv[index + 1] : undefined;
-};
-const requests = Number(flag('--requests') ?? 200);
+const { values: options } = parseArgs({
+  options: { requests: { type: 'string', default: '200' }, scales: { type: 'string' } },
+});
+const requests = Number(options.requests);
 
 const allScales: Scale[] = [
   { label: '2k', users: 200, articles: 2_000 },
   { label: '100k', users: 10_000, articles: 100_000 },
 ];
 /** `--scales 2k`: one scale only, for a quick look (growth is then not reported). */
-const scales = allScales.filter(({ label }) => flag('--scales')?.split(',').includes(label) ?? true);
+const scales = allScales.filter(({ label }) => options.scales?.split(',').includes(label) ?? true);
 
 interface Endpoint {
   name: string;
