@@ -105,5 +105,3 @@ module.exports.rdsCertificateAuthorities = rdsCertificateAuthorities;
 module.exports.mysql2Trimmed = mysql2Trimmed;
 module.exports.errorRuns = errorRuns;
 module.exports.errorTable = errorTable;
-// For the tests, which compare the packed table with mysql2's own.
-module.exports.load = (file) => require(file);

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 
 // deploy/esbuild-plugins.js packs mysql2's error table: the packed table must answer exactly as the original.
@@ -7,10 +8,10 @@ const plugins = require('../../deploy/esbuild-plugins.js') as {
   errorRuns(): [number, string][];
   errorTable(runs: [number, string][]): string;
   rdsCertificateAuthorities(region: string, now?: Date): string[];
-  load(file: string): unknown;
 };
 
-const original = plugins.load(
+// mysql2's own table, which its package exports do not name: loaded by path.
+const original = createRequire(__filename)(
   path.join(path.dirname(require.resolve('mysql2')), 'lib/constants/errors.js'),
 ) as Record<string, string | number>;
 
