@@ -227,10 +227,14 @@ describe('secrets through the Parameters and Secrets Lambda Extension (how deplo
     const loaded = await loadSecretsNow(settings);
 
     // Assert
-    expect(extension.requests).toEqual([
-      { name: reference, withDecryption: 'true', token: sessionToken },
-      { name: `${prefix}/jwt/signing-keys`, withDecryption: 'true', token: sessionToken },
-    ]);
+    // Both are asked at once, so they may arrive in either order.
+    expect(extension.requests).toHaveLength(2);
+    expect(extension.requests).toEqual(
+      expect.arrayContaining([
+        { name: reference, withDecryption: 'true', token: sessionToken },
+        { name: `${prefix}/jwt/signing-keys`, withDecryption: 'true', token: sessionToken },
+      ]),
+    );
     expect(loaded.databasePassword).toBe('pw-from-sm');
     expect(loaded.signingKeys.map(({ kid }) => kid)).toEqual(['k1']);
     expect(ssm.commandCalls(GetParametersCommand)).toHaveLength(0);
