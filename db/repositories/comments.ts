@@ -1,7 +1,9 @@
 import { and, desc, eq, isNull } from 'drizzle-orm';
 import type { CommentStore } from '#lib/comments/service';
+import type { Profile } from '#lib/profiles/types';
 import type { Executor } from '../client';
-import { comments, users } from '../schema';
+import { articles, comments, users } from '../schema';
+import { liveArticle } from './articles';
 import { authorColumns } from './profiles';
 
 export function commentRepository(db: Executor): CommentStore {
@@ -18,10 +20,37 @@ export function commentRepository(db: Executor): CommentStore {
       .innerJoin(users, eq(users.id, comments.authorId));
 
   return {
-    list: (articleId, viewerId) =>
-      view(viewerId)
-        .where(and(eq(comments.articleId, articleId), isNull(comments.deletedAt)))
-        .orderBy(desc(comments.createdAt), desc(comments.id)),
+    async listOn(slug, viewerId) {
+      // From the article, so that one statement tells a missing article (no row) from one without comments
+      // (one row, no comment).
+      const rows = await db
+        .select({
+          commentId: comments.id,
+          createdAt: comments.createdAt,
+          updatedAt: comments.updatedAt,
+          body: comments.body,
+          author: authorColumns(viewerId),
+        })
+        .from(articles)
+        .leftJoin(comments, and(eq(comments.articleId, articles.id), isNull(comments.deletedAt)))
+        .leftJoin(users, eq(users.id, comments.authorId))
+        .where(liveArticle(slug))
+        .orderBy(desc(comments.createdAt), desc(comments.id));
+      if (rows.length === 0) return undefined;
+      return rows.flatMap(({ commentId, createdAt, updatedAt, body, author }) =>
+        commentId === null
+          ? []
+          : [
+              {
+                id: commentId,
+                createdAt: createdAt!,
+                updatedAt: updatedAt!,
+                body: body!,
+                author: author as Profile,
+              },
+            ],
+      );
+    },
 
     async find(id, viewerId) {
       const [row] = await view(viewerId)

@@ -1,5 +1,14 @@
 import { sql } from 'drizzle-orm';
-import { index, mediumtext, mysqlTable, primaryKey, uniqueIndex, varchar } from 'drizzle-orm/mysql-core';
+import {
+  bigint,
+  index,
+  int,
+  mediumtext,
+  mysqlTable,
+  primaryKey,
+  uniqueIndex,
+  varchar,
+} from 'drizzle-orm/mysql-core';
 import { id, ref, softDelete, timestamps } from './columns';
 import { users } from './users';
 
@@ -25,16 +34,33 @@ export const articles = mysqlTable(
   },
   (t) => [
     uniqueIndex('articles_live_slug_unique').on(t.liveSlug),
-    index('articles_recent_idx').on(t.deletedAt, t.createdAt, t.id),
-    index('articles_author_recent_idx').on(t.authorId, t.deletedAt, t.createdAt),
+    // Lists are newest first by id (ids follow insertion), so every filter walks an index backwards and
+    // stops after one page, however many articles match.
+    index('articles_live_idx').on(t.deletedAt, t.id),
+    index('articles_author_live_idx').on(t.authorId, t.deletedAt, t.id),
   ],
 );
 
 export const tags = mysqlTable(
   'tags',
-  { id: id(), name: varchar('name', { length: 64 }).notNull(), ...timestamps },
+  {
+    id: id(),
+    name: varchar('name', { length: 64 }).notNull(),
+    /** Live articles carrying the tag, kept by triggers (migration 0003): never written by the application. */
+    articlesCount: int('articles_count').notNull().default(0),
+    ...timestamps,
+  },
   (t) => [uniqueIndex('tags_name_unique').on(t.name)],
 );
+
+/**
+ * Counts kept by triggers (migration 0003), so that a list's `articlesCount` is one row read instead of a
+ * count over every live article. One row today: `live_articles`.
+ */
+export const counters = mysqlTable('counters', {
+  name: varchar('name', { length: 32 }).primaryKey(),
+  value: bigint('value', { mode: 'number' }).notNull(),
+});
 
 export const articleTags = mysqlTable(
   'article_tags',

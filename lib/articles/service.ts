@@ -12,6 +12,7 @@ import type {
 } from './types';
 
 export interface ArticleStore {
+  /** Newest first; each article's `tagList` in any order (so for find). */
   list(
     query: ArticleQuery,
     viewerId?: number,
@@ -32,20 +33,28 @@ export interface ArticleStore {
   tags(): Promise<string[]>;
 }
 
+const byTagName = (a: string, b: string) => a.localeCompare(b);
+
+/** An article as clients see it: its `tagList` alphabetical (stores return tags in any order). */
+const shown = <A extends ArticleSummary>(article: A): A => ({
+  ...article,
+  tagList: [...article.tagList].sort(byTagName),
+});
+
 /**
  * Tags are trimmed and de-duplicated case-insensitively, as the database compares them; sorted, so
  * concurrent writers touch shared tag rows in the same order.
  */
 export function normalizeTags(tags: string[]): string[] {
   const unique = new Map(tags.map((tag) => [tag.trim().toLowerCase(), tag.trim()]));
-  return [...unique.values()].sort((a, b) => a.localeCompare(b));
+  return [...unique.values()].sort(byTagName);
 }
 
 export function articleService(store: ArticleStore) {
   async function found(slug: string, viewerId?: number): Promise<Article> {
     const article = await store.find(slug, viewerId);
     if (!article) throw new NotFound('article');
-    return article;
+    return shown(article);
   }
 
   async function ref(slug: string): Promise<ArticleRef> {
@@ -62,7 +71,10 @@ export function articleService(store: ArticleStore) {
 
   return {
     ref,
-    list: (query: ArticleQuery, viewerId?: number) => store.list(query, viewerId),
+    async list(query: ArticleQuery, viewerId?: number) {
+      const { articles, articlesCount } = await store.list(query, viewerId);
+      return { articles: articles.map(shown), articlesCount };
+    },
     get: found,
     tags: () => store.tags(),
 

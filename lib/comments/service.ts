@@ -11,7 +11,8 @@ export interface Comment {
 }
 
 export interface CommentStore {
-  list(articleId: number, viewerId?: number): Promise<Comment[]>;
+  /** The live article's comments, newest first; undefined when no live article has the slug. */
+  listOn(slug: string, viewerId?: number): Promise<Comment[] | undefined>;
   find(id: number, viewerId?: number): Promise<Comment | undefined>;
   /** The comment's owner, if it is live and belongs to the article. */
   findAuthor(articleId: number, id: number): Promise<number | undefined>;
@@ -19,11 +20,14 @@ export interface CommentStore {
   remove(id: number): Promise<void>;
 }
 
-/** Comments live under an article: every operation first resolves the article (404 before anything else). */
+/** Comments live under an article: every operation answers 404 for a missing article before anything else. */
 export function commentService(store: CommentStore, articleRef: (slug: string) => Promise<ArticleRef>) {
   return {
     async list(slug: string, viewerId?: number): Promise<Comment[]> {
-      return store.list((await articleRef(slug)).id, viewerId);
+      // The article and its comments in one read, not the article first.
+      const comments = await store.listOn(slug, viewerId);
+      if (!comments) throw new NotFound('article');
+      return comments;
     },
 
     async create(authorId: number, slug: string, body: string): Promise<Comment> {

@@ -4,7 +4,7 @@
  * ten articles per author at both scales), then calls the packaged handlers (`serverless package --stage
  * prod`) in this process, warm, one request at a time. For each endpoint: p50 and p99 latency, the database
  * round trips per request (the access line's `dbRoundTrips`), and the p50 of the best hand-written SQL for the
- * same reply (its floor). Left out: the network to the database (it is on this machine) and API Gateway.
+ * same reply (its floor; with a token, the session check's primary-key lookup first). Left out: the network to the database (it is on this machine) and API Gateway.
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import path from 'node:path';
@@ -18,7 +18,7 @@ import {
   type TestDatabase,
 } from '../support/test-database';
 import { clientOf, packagedFunctions, type Client } from './support/packaged';
-import { floors, seed, type Scale } from './support/warm-data';
+import { floors, seed, viewerId, type Scale } from './support/warm-data';
 
 const { values: options } = parseArgs({
   options: { requests: { type: 'string', default: '200' }, scales: { type: 'string' } },
@@ -35,6 +35,8 @@ const scales = allScales.filter(({ label }) => options.scales?.split(',').includ
 interface Endpoint {
   name: string;
   read: boolean;
+  /** Sends the viewer's token: its floor includes the session check, one primary-key lookup. */
+  signedIn?: boolean;
   call(api: Client, token: string, run: number): Promise<{ status: number; raw: string }>;
 }
 
@@ -44,6 +46,7 @@ const endpoints: Endpoint[] = [
   {
     name: 'list articles, token',
     read: true,
+    signedIn: true,
     call: (api, token) => api.get('/api/articles?limit=20', { token }),
   },
   { name: 'list by tag', read: true, call: (api) => api.get('/api/articles?tag=tag7&limit=20') },
@@ -53,14 +56,30 @@ const endpoints: Endpoint[] = [
     read: true,
     call: (api) => api.get('/api/articles?favorited=user42&limit=20'),
   },
-  { name: 'feed', read: true, call: (api, token) => api.get('/api/articles/feed?limit=20', { token }) },
-  { name: 'get article', read: true, call: (api, token) => api.get('/api/articles/article-1000', { token }) },
+  {
+    name: 'feed',
+    read: true,
+    signedIn: true,
+    call: (api, token) => api.get('/api/articles/feed?limit=20', { token }),
+  },
+  {
+    name: 'get article',
+    read: true,
+    signedIn: true,
+    call: (api, token) => api.get('/api/articles/article-1000', { token }),
+  },
   {
     name: 'comments',
     read: true,
+    signedIn: true,
     call: (api, token) => api.get('/api/articles/article-1000/comments', { token }),
   },
-  { name: 'profile', read: true, call: (api, token) => api.get('/api/profiles/user42', { token }) },
+  {
+    name: 'profile',
+    read: true,
+    signedIn: true,
+    call: (api, token) => api.get('/api/profiles/user42', { token }),
+  },
   { name: 'tags', read: true, call: (api) => api.get('/api/tags') },
   {
     name: 'create article',
@@ -126,12 +145,16 @@ async function measure(api: Client, token: string, endpoint: Endpoint): Promise<
   return { p50: percentile(times, 50), p99: percentile(times, 99), roundTrips: percentile(trips, 50) };
 }
 
-async function measureFloor(connection: Connection, sql: string): Promise<number> {
-  for (let i = 0; i < 10; i++) await connection.query(sql);
+/** The p50 of `statements` run one after the other, as a request would. */
+async function measureFloor(connection: Connection, statements: string[]): Promise<number> {
+  const run = async () => {
+    for (const sql of statements) await connection.query(sql);
+  };
+  for (let i = 0; i < 10; i++) await run();
   const times: number[] = [];
   for (let i = 0; i < requests; i++) {
     const started = performance.now();
-    await connection.query(sql);
+    await run();
     times.push(performance.now() - started);
   }
   return percentile(times, 50);
@@ -174,14 +197,20 @@ async function main(): Promise<void> {
       const token = login.body.user.token as string;
 
       const admin = await createConnection({ uri: database.adminUrl, timezone: 'Z' });
+      const [[session]] = (await admin.query(
+        'select id from sessions where user_id = ? order by id desc limit 1',
+        [viewerId],
+      )) as unknown as [{ id: number }[]];
+      const sessionCheck = `select id from sessions where id = ${session!.id} and user_id = ${viewerId} limit 1`;
       const figures = new Map<string, Figures>();
       try {
         for (const endpoint of endpoints) {
           const measured = await measure(api, token, endpoint);
           const floor = floors[endpoint.name];
+          const statements = endpoint.signedIn ? [sessionCheck, floor!] : [floor!];
           figures.set(endpoint.name, {
             ...measured,
-            floor: floor ? await measureFloor(admin, floor) : undefined,
+            floor: floor ? await measureFloor(admin, statements) : undefined,
           });
         }
       } finally {

@@ -149,6 +149,11 @@ describe('deploy/data-stack.yml', () => {
         expect(lockWaitMs).toBeLessThan(statementDeadlineMs);
       },
     );
+
+    it.each(primaries)("%s lets the migrator create the list counts' triggers", (_id, primary) => {
+      const group = resource(target(primary.Properties!.DBParameterGroupName)!);
+      expect(String(group.Properties!.Parameters.log_bin_trust_function_creators)).toBe('1');
+    });
   });
 
   describe('read replica', () => {

@@ -96,7 +96,8 @@ test("a token's session is looked up on the primary (a lagging replica never hid
     expect.stringMatching(/^select `id` from `sessions` where/),
   ]);
   expect(on('replica').some(({ sql }) => /from `sessions`/.test(sql))).toBe(false);
-  expect(on('replica').length).toBeGreaterThanOrEqual(3);
+  // The account, and the feed's page with its count: one statement each.
+  expect(on('replica').length).toBe(2);
 });
 
 test('a request that writes sends its writes, and every read after them, to the primary', async () => {
@@ -116,7 +117,7 @@ test('a request that writes sends its writes, and every read after them, to the 
   const primarySql = on('primary').map(({ sql }) => sql);
   const insert = primarySql.findIndex((sql) => /^insert into `articles`/i.test(sql));
   expect(insert).toBeGreaterThanOrEqual(0);
-  expect(primarySql.slice(insert + 1).some((sql) => /^select .* from `articles`/i.test(sql))).toBe(true);
+  expect(primarySql.slice(insert + 1).some((sql) => /^select .* from `articles`/is.test(sql))).toBe(true);
 });
 
 test('the next request starts afresh: its reads go to the replica again', async () => {

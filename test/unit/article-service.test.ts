@@ -18,7 +18,8 @@ class FakeArticleStore implements ArticleStore {
   failures: unknown[] = [];
 
   async list() {
-    return { articles: [], articlesCount: this.rows.length };
+    const articles = await Promise.all(this.rows.map((row) => this.find(row.slug)));
+    return { articles: articles.map((article) => article!), articlesCount: this.rows.length };
   }
 
   async find(slug: string, viewerId?: number): Promise<Article | undefined> {
@@ -439,5 +440,29 @@ describe('articleService.get', () => {
 
     // Assert
     await expect(attempt).rejects.toMatchObject({ errors: { article: ['not found'] } });
+  });
+});
+
+describe('articleService tag order', () => {
+  it('shows every tagList alphabetically, in whatever order the store returns it', async () => {
+    // Arrange
+    const { store, service } = setup();
+    store.rows.push({
+      ...draft,
+      slug: 'shuffled',
+      tagList: ['zebra', 'Apple', 'mango'],
+      id: 1,
+      authorId: author,
+      favoritedBy: new Set(),
+    });
+
+    // Act
+    const single = await service.get('shuffled');
+    const { articles } = await service.list({ limit: 20, offset: 0 });
+
+    // Assert
+    expect(single.tagList).toEqual(['Apple', 'mango', 'zebra']);
+    expect(articles.map(({ tagList }) => tagList)).toEqual([['Apple', 'mango', 'zebra']]);
+    expect(store.rows[0]!.tagList).toEqual(['zebra', 'Apple', 'mango']);
   });
 });

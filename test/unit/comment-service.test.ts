@@ -27,8 +27,9 @@ class FakeCommentStore implements CommentStore {
     };
   }
 
-  async list(articleId: number) {
-    return this.rows.filter((r) => r.articleId === articleId).map((r) => this.view(r));
+  async listOn(slug: string) {
+    const article = articles.find((a) => a.slug === slug);
+    return article && this.rows.filter((r) => r.articleId === article.id).map((r) => this.view(r));
   }
 
   async find(id: number) {
