@@ -17,7 +17,7 @@ const original = createRequire(__filename)(
 
 test("the packed error table names every error number as mysql2's own does, and numbers every name", () => {
   const module = { exports: {} as Record<string, unknown> };
-  new Function('module', plugins.errorTable(plugins.errorRuns()))(module);
+  new Function('module', 'require', plugins.errorTable(plugins.errorRuns()))(module, require);
   const packed = module.exports;
 
   const keys = Object.keys(original);
