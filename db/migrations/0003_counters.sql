@@ -2,6 +2,10 @@
 -- a deploy, an operator's SQL) keeps them right: `counters.live_articles` and `tags.articles_count`.
 -- Hand-edited after drizzle-kit generate: new indexes before the old ones go (a foreign key needs one on
 -- author_id at every moment), triggers before the backfill (a write during the migration is counted once).
+-- First a trigger that does nothing, dropped at once: a migrator without TRIGGER fails here, before anything
+-- has changed, so the migration can simply run again once the privilege is granted.
+CREATE TRIGGER `migration_0003_can_create_triggers` BEFORE UPDATE ON `tags` FOR EACH ROW SET @unused = 1;--> statement-breakpoint
+DROP TRIGGER `migration_0003_can_create_triggers`;--> statement-breakpoint
 CREATE TABLE `counters` (
 	`name` varchar(32) NOT NULL,
 	`value` bigint NOT NULL,
