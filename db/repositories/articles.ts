@@ -20,7 +20,8 @@ const favorited = (viewerId: number | undefined) =>
   );
 
 /**
- * An article's tag names as one column: a JSON array, which MySQL returns parsed and MariaDB as text.
+ * An article's tag names as one column: a JSON array, which mysql2 returns parsed, or as text when the
+ * server types the column as text.
  * JSON_ARRAYAGG, not GROUP_CONCAT, which MySQL cuts at 1,024 bytes; in no order (MySQL's cannot order).
  */
 const tagNames = sql`select json_arrayagg(${tags.name}) from ${articleTags}
@@ -136,6 +137,16 @@ async function replaceTags(tx: Executor, articleId: number, names: string[], isN
       ).map(({ id }) => id);
   const removed = current.filter((id) => !wanted.includes(id));
   const added = wanted.filter((id) => !current.includes(id));
+  // The triggers count on the tag rows (migration 0003): lock them all first, in id order, the order every
+  // other writer takes them in, so that two retaggings cannot deadlock.
+  const touched = [...removed, ...added].sort((a, b) => a - b);
+  if (touched.length)
+    await tx
+      .select({ id: tags.id })
+      .from(tags)
+      .where(inArray(tags.id, touched))
+      .orderBy(tags.id)
+      .for('update');
   if (removed.length)
     await tx
       .delete(articleTags)

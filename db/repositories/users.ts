@@ -1,4 +1,4 @@
-import { and, eq, inArray, ne, or, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNull, ne, or, sql } from 'drizzle-orm';
 import { Conflict } from '#lib/errors';
 import type { NewUser, UserStore } from '#lib/users/service';
 import type { Database, Executor } from '../client';
@@ -146,6 +146,14 @@ export function userRepository(db: Database): UserStore {
           await tx.select({ id: articles.id }).from(articles).where(eq(articles.authorId, id)).for('update')
         ).map((article) => article.id);
         if (owned.length) {
+          // Live ones are marked deleted first: their triggers (migration 0003) take the article count, then
+          // the tags' counts, the order creating an article takes them in. Deleting their tags first would
+          // take them the other way round, and deadlock against a concurrent create.
+          const now = new Date();
+          await tx
+            .update(articles)
+            .set({ deletedAt: now, updatedAt: now })
+            .where(and(eq(articles.authorId, id), isNull(articles.deletedAt)));
           await tx.delete(comments).where(inArray(comments.articleId, owned));
           await tx.delete(favorites).where(inArray(favorites.articleId, owned));
           // Tags stay, as when an article is deleted: the list of tags shows only those of live articles.

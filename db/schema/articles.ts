@@ -38,6 +38,10 @@ export const articles = mysqlTable(
     // stops after one page, however many articles match.
     index('articles_live_idx').on(t.deletedAt, t.id),
     index('articles_author_live_idx').on(t.authorId, t.deletedAt, t.id),
+    // The previous version's list order (created_at): kept while it may still serve (a deploy's canary, a
+    // rollback), dropped by the next release's migration (README "Everyday deploys": expand/contract).
+    index('articles_recent_idx').on(t.deletedAt, t.createdAt, t.id),
+    index('articles_author_recent_idx').on(t.authorId, t.deletedAt, t.createdAt),
   ],
 );
 

@@ -150,6 +150,25 @@ describe('POST /api/articles', () => {
     expect(response.body.article.tagList).toEqual([...tagList].sort((a, b) => a.localeCompare(b)));
   });
 
+  test('20 long tags of any characters come back whole, in the article and in lists', async () => {
+    // The tags travel as one JSON array column: quotes, backslashes, commas and emoji must survive it, and 20
+    // tags of 64 characters are past MySQL's 1,024-byte GROUP_CONCAT limit.
+    const jake = await registerUser();
+    const odd = ['say "hi"', 'back\\slash', 'a, b', 'naïve 😀', 'tab\there'];
+    const tagList = [
+      ...odd.map((tag) => `${tag} ${unique()}`),
+      ...Array.from({ length: 15 }, (_, i) => `${unique(`long${i}-`)}-${'x'.repeat(45)}`),
+    ];
+    const sorted = [...tagList].sort((a, b) => a.localeCompare(b));
+
+    const created = await api.post('/api/articles', newArticle({ tagList }), { token: jake.token });
+    const listed = await api.get(`/api/articles?author=${jake.username}`);
+
+    expect(created.status).toBe(201);
+    expect(created.body.article.tagList).toEqual(sorted);
+    expect(listed.body.articles[0].tagList).toEqual(sorted);
+  });
+
   test.each([
     ['null', null],
     ['a string', 'dragons'],

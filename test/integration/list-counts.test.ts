@@ -112,6 +112,24 @@ describe('list counts kept by triggers (migration 0003)', () => {
     expect(await driftedCounts()).toEqual({ total: 0, tags: [] });
   });
 
+  test('two articles swapping their tags at the same moment both succeed (no deadlock)', async () => {
+    const [x, y] = [unique('cnt-swap-'), unique('cnt-swap-')];
+    const first = await createArticle(author.token, { tagList: [x] });
+    const second = await createArticle(author.token, { tagList: [y] });
+    const retag = (slug: string, tag: string) =>
+      api.put(`/api/articles/${slug}`, { article: { tagList: [tag] } }, { token: author.token });
+
+    const statuses: number[] = [];
+    for (let round = 0; round < 10; round++) {
+      const [a, b] = round % 2 ? [x, y] : [y, x];
+      const replies = await Promise.all([retag(first.slug, a), retag(second.slug, b)]);
+      statuses.push(...replies.map(({ status }) => status));
+    }
+
+    expect(statuses).toEqual(Array(20).fill(200));
+    expect(await driftedCounts()).toEqual({ total: 0, tags: [] });
+  });
+
   test('a page past the end still carries the count', async () => {
     const tag = unique('cnt-past-');
     await createArticle(author.token, { tagList: [tag] });
