@@ -12,7 +12,7 @@ import type {
 } from './types';
 
 export interface ArticleStore {
-  /** Newest first; each article's `tagList` in any order (so for find). */
+  /** Newest first by id. Here and in find, an article's `tagList` may come in any order: the service sorts it. */
   list(
     query: ArticleQuery,
     viewerId?: number,
