@@ -33,7 +33,14 @@ export interface ArticleStore {
   tags(): Promise<string[]>;
 }
 
-const byTagName = (a: string, b: string) => a.localeCompare(b);
+/**
+ * Alphabetical ignoring case, ties by code point. Not localeCompare: its first call loads ICU's collation
+ * data, which cost ~6 ms of every cold start that shows an article.
+ */
+export function byTagName(a: string, b: string): number {
+  const [x, y] = [a.toLowerCase(), b.toLowerCase()];
+  return x < y ? -1 : x > y ? 1 : a < b ? -1 : a > b ? 1 : 0;
+}
 
 /** An article as clients see it: its `tagList` alphabetical (stores return tags in any order). */
 const shown = <A extends ArticleSummary>(article: A): A => ({

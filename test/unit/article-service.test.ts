@@ -1,4 +1,4 @@
-import { articleService, normalizeTags, type ArticleStore } from '#lib/articles/service';
+import { articleService, byTagName, normalizeTags, type ArticleStore } from '#lib/articles/service';
 import type { Article, ArticleFields, ArticleRef } from '#lib/articles/types';
 import { Conflict, Forbidden, Invalid, NotFound } from '#lib/errors';
 
@@ -464,5 +464,11 @@ describe('articleService tag order', () => {
     expect(single.tagList).toEqual(['Apple', 'mango', 'zebra']);
     expect(articles.map(({ tagList }) => tagList)).toEqual([['Apple', 'mango', 'zebra']]);
     expect(store.rows[0]!.tagList).toEqual(['zebra', 'Apple', 'mango']);
+  });
+
+  it('orders ignoring case, with digits and hyphens before letters and exact ties by code point', () => {
+    const tags = ['b', 'tag1', 'a-b', 'B', 'Ärger', 'tag-1', '10', 'A', '2'];
+
+    expect([...tags].sort(byTagName)).toEqual(['10', '2', 'A', 'a-b', 'B', 'b', 'tag-1', 'tag1', 'Ärger']);
   });
 });
