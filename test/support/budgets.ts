@@ -12,4 +12,4 @@ export const bundleTargetKb = 400;
  * What CI lets no bundle grow past (test/deploy/bundles.test.ts): today's largest bundle with a little room.
  * It comes down to bundleTargetKb as the remaining levers land (README "Performance").
  */
-export const bundleCeilingKb = 450;
+export const bundleCeilingKb = 435;
