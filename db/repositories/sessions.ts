@@ -1,4 +1,4 @@
-import { and, eq, isNull, lt } from 'drizzle-orm';
+import { and, eq, isNull, lt, sql } from 'drizzle-orm';
 import type { Replacement, SessionStore } from '#lib/auth/sessions';
 import type { Database, Executor } from '../client';
 import { refreshTokens, sessions } from '../schema';
@@ -15,6 +15,14 @@ export async function insertSession(tx: Executor, userId: number, first: Replace
  * next request whichever container serves it.
  */
 export function sessionRepository(db: Database, reads: Executor): SessionStore {
+  // Every authenticated request asks isOpen: its SQL is built here once (drizzle's prepare), not per request.
+  const openSession = reads
+    .select({ id: sessions.id })
+    .from(sessions)
+    .where(and(eq(sessions.id, sql.placeholder('sessionId')), eq(sessions.userId, sql.placeholder('userId'))))
+    .limit(1)
+    .prepare();
+
   return {
     async open(userId, first) {
       // Sessions nobody renewed in time can never be used again; signing in is a cheap moment to drop them.
@@ -71,11 +79,7 @@ export function sessionRepository(db: Database, reads: Executor): SessionStore {
       }),
 
     async isOpen(sessionId, userId) {
-      const rows = await reads
-        .select({ id: sessions.id })
-        .from(sessions)
-        .where(and(eq(sessions.id, sessionId), eq(sessions.userId, userId)))
-        .limit(1);
+      const rows = await openSession.execute({ sessionId, userId });
       return rows.length > 0;
     },
 

@@ -1,6 +1,7 @@
 import { jwtVerify, SignJWT, errors, type JWTHeaderParameters } from 'jose';
+import { subtle, type webcrypto } from 'node:crypto';
 import { tokenSettings } from '#lib/config/env';
-import { secrets } from '#lib/config/secrets';
+import { secrets, type SigningKey } from '#lib/config/secrets';
 import { Unauthorized } from '#lib/errors';
 
 const algorithm = 'HS256';
@@ -13,25 +14,42 @@ export interface AccessClaims {
   sessionId: number;
 }
 
+const imported = new WeakMap<SigningKey, Promise<webcrypto.CryptoKey>>();
+
+/**
+ * `key` as a WebCrypto key, imported once per loaded secret: given the raw bytes, jose would import them again
+ * for every token it signs or verifies (~40 µs of each authenticated request). A rotation loads new
+ * SigningKey objects, and the old keys go with their entries.
+ */
+function cryptoKeyOf(key: SigningKey): Promise<webcrypto.CryptoKey> {
+  let cryptoKey = imported.get(key);
+  if (!cryptoKey) {
+    const hmac = { name: 'HMAC', hash: 'SHA-256' };
+    cryptoKey = subtle.importKey('raw', key.key, hmac, false, ['sign', 'verify']);
+    imported.set(key, cryptoKey);
+  }
+  return cryptoKey;
+}
+
 /** Signs with the newest signing key; its `kid` tells verifiers which key to use after a rotation. */
 export async function signAccessToken({ userId, sessionId }: AccessClaims): Promise<string> {
   const jwt = tokenSettings();
-  const [{ kid, key }] = secrets().signingKeys;
+  const [newest] = secrets().signingKeys;
   return new SignJWT({ sid: String(sessionId) })
-    .setProtectedHeader({ alg: algorithm, kid, typ: accessTokenType })
+    .setProtectedHeader({ alg: algorithm, kid: newest.kid, typ: accessTokenType })
     .setSubject(String(userId))
     .setIssuer(jwt.issuer)
     .setAudience(jwt.audience)
     .setIssuedAt()
     .setExpirationTime(jwt.accessTokenTtl)
-    .sign(key);
+    .sign(await cryptoKeyOf(newest));
 }
 
 /** The signing key a token names by `kid`; a token without one, or naming a retired key, is invalid. */
-function keyFor({ kid }: JWTHeaderParameters): Uint8Array {
+function keyFor({ kid }: JWTHeaderParameters): Promise<webcrypto.CryptoKey> {
   const match = secrets().signingKeys.find((candidate) => candidate.kid === kid);
   if (!match) throw new errors.JWKSNoMatchingKey();
-  return match.key;
+  return cryptoKeyOf(match);
 }
 
 /** A positive integer id from a string claim, else the token is invalid. */
