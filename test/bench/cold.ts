@@ -6,7 +6,8 @@
  *   environment the packaged template gives it. Only the database endpoint is replaced (this machine's
  *   server, no TLS), and what the functions fetch their secrets from is a stand-in on 127.0.0.1
  *   (test/support/parameter-store.ts).
- * - The hello-world handler and the Express peer (candidates/) are built with serverless.yml's esbuild settings.
+ * - The hello-world handler, the Express peer and the required stack (candidates/) are built with
+ *   serverless.yml's esbuild settings.
  * - Each sample is a fresh Node 24 process that loads one bundle and answers one API Gateway v2 event against a
  *   database of the bench's own; all candidates take turns, run after run; the median of `--runs` is reported.
  * - login and register hash a password on their first request: their hash alone is measured too.
@@ -32,6 +33,10 @@ import { hashTimes, prepare, type FirstRequest } from './support/cold-fixtures';
 import { clientOf, packagedFunctions, stage } from './support/packaged';
 import { bundleTargetKb, coldStartRatio } from '../support/budgets';
 import { startParameterStore } from '../support/parameter-store';
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- plain JavaScript, outside tsconfig's program
+const { mysql2Trimmed } = require('../../deploy/esbuild-plugins.js') as {
+  mysql2Trimmed(region: string): NonNullable<BuildOptions['plugins']>[number];
+};
 
 const { values: options } = parseArgs({
   options: {
@@ -63,11 +68,18 @@ interface Candidate {
   samples: { loadedMs: number; repliedMs?: number }[];
 }
 
+/** The region `serverless package` builds for (serverless.yml's default), whose RDS authorities mysql2 keeps. */
+const region = 'eu-west-1';
+
+/** What the functions are measured beside (candidates/): not functions of the service. */
+const yardsticks = ['hello-world', 'express-peer', 'required-stack'];
+
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 /**
  * serverless.yml's esbuild options, for the candidates `serverless package` does not build. Its plugins (our
- * trimming of mysql2, which needs the pool built to match) are left out: the peer is mysql2 as people use it.
+ * trimming of mysql2, which needs the pool built to match) are the caller's choice: the peer is mysql2 as
+ * people use it, the required stack is trimmed as the functions are.
  */
 function esbuildOptions(): BuildOptions {
   const { custom } = load(readFileSync(path.join(root, 'serverless.yml'), 'utf8')) as {
@@ -140,13 +152,12 @@ async function main(): Promise<void> {
   try {
     console.log(`packaging (serverless package --stage ${stage}) …`);
     const functions = await packagedFunctions(folder);
-    for (const [name, entry] of [
-      ['hello-world', 'hello-world.ts'],
-      ['express-peer', 'express-peer.ts'],
-    ] as const)
+    for (const name of yardsticks)
       await build({
         ...esbuildOptions(),
-        entryPoints: [path.join(__dirname, 'candidates', entry)],
+        // The required stack is bundled as the functions are, mysql2 trimmed.
+        plugins: name === 'required-stack' ? [mysql2Trimmed(region)] : [],
+        entryPoints: [path.join(__dirname, 'candidates', `${name}.ts`)],
         outfile: path.join(folder, name, 'index.js'),
       });
 
@@ -172,8 +183,8 @@ async function main(): Promise<void> {
 
     /** What Lambda sets in every function's environment, with credentials only the stand-in accepts. */
     const lambda = (name: string, memory: number) => ({
-      AWS_REGION: 'eu-west-1',
-      AWS_DEFAULT_REGION: 'eu-west-1',
+      AWS_REGION: region,
+      AWS_DEFAULT_REGION: region,
       AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs24.x',
       AWS_LAMBDA_FUNCTION_NAME: `conduit-api-${stage}-${name}`,
       AWS_LAMBDA_FUNCTION_VERSION: '1',
@@ -224,6 +235,13 @@ async function main(): Promise<void> {
           DB_PASSWORD: local.DB_APP_PASSWORD!,
           JWT_SECRET: signingKeys.slice(3),
         },
+        request: requests.getCurrentUser,
+        samples: [],
+      },
+      {
+        name: 'required-stack',
+        bundle: path.join(folder, 'required-stack', 'index.js'),
+        environment: { ...lambda('required-stack', 1024), ...template, ...here },
         request: requests.getCurrentUser,
         samples: [],
       },
@@ -350,7 +368,7 @@ function report(candidates: Candidate[], hashMs: number, served: { extension: nu
   const over: string[] = [];
   for (const { candidate, kb, loaded, replied } of figures) {
     const ratio = replied === undefined ? undefined : replied / hello;
-    const isFunction = !['hello-world', 'express-peer'].includes(candidate.name);
+    const isFunction = !yardsticks.includes(candidate.name);
     const budget = candidate.hashesPassword ? coldStartRatio + hashMs / hello : coldStartRatio;
     const within = isFunction && kb <= bundleTargetKb && (ratio === undefined || ratio <= budget);
     if (isFunction && !within) over.push(candidate.name);
@@ -366,9 +384,8 @@ function report(candidates: Candidate[], hashMs: number, served: { extension: nu
       ].join(' | ')} |`,
     );
   }
-  const functions = figures.filter(
-    ({ candidate }) => !['hello-world', 'express-peer'].includes(candidate.name),
-  );
+  const functions = figures.filter(({ candidate }) => !yardsticks.includes(candidate.name));
+  const required = figures.find(({ candidate }) => candidate.name === 'required-stack')!.replied!;
   // The worst first reply once login's and register's own password hash is taken off theirs (their budget).
   const worst = functions
     .filter(({ replied }) => replied !== undefined)
@@ -376,6 +393,10 @@ function report(candidates: Candidate[], hashMs: number, served: { extension: nu
     .sort((a, b) => b.net - a.net)[0]!;
   const largest = [...functions].sort((a, b) => b.kb - a.kb)[0]!;
   if (over.length) console.log(`over budget: ${over.join(', ')}`);
+  console.log(
+    `the required stack alone (Middy, Drizzle on mysql2, jose, secrets over HTTP): ${required.toFixed(1)} ms = ` +
+      `${(required / hello).toFixed(2)}x hello`,
+  );
   console.log(
     `cold start: worst ${worst.candidate.name} ${worst.net.toFixed(1)} ms = ${(worst.net / hello).toFixed(2)}x hello (${hello.toFixed(1)} ms); ` +
       `express peer ${(peer / hello).toFixed(2)}x; ` +
