@@ -302,9 +302,16 @@ class Connections {
     };
   }
 
-  /** Runs `select 1` without retry: what a warm-up proves. */
+  /**
+   * Runs `select 1` without retry: what a warm-up proves and the health check asks. A failure is reported as
+   * any statement's is (a database that does not answer as DatabaseUnavailable).
+   */
   async check(): Promise<void> {
-    await this.sendOnce(await this.borrow(), [{ sql: 'select 1' }]);
+    try {
+      await this.sendOnce(await this.borrow(), [{ sql: 'select 1' }]);
+    } catch (error) {
+      rethrowAsDomainError(error);
+    }
   }
 
   async close(): Promise<void> {

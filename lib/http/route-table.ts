@@ -21,6 +21,7 @@ export const routeTable: Readonly<Record<string, readonly string[]>> = {
   '/api/articles/{slug}/comments': ['GET', 'POST'],
   '/api/articles/{slug}/comments/{id}': ['DELETE'],
   '/api/tags': ['GET'],
+  '/api/health': ['GET'],
 };
 
 /**

@@ -10,3 +10,9 @@ export async function checkReadiness(): Promise<void> {
   await loadSecretsNow();
   await checkConnections();
 }
+
+/**
+ * Whether the database answers (`select 1` on the primary, and on the replica when there is one), with the
+ * secrets the request has loaded: GET /api/health.
+ */
+export const checkDatabase = checkConnections;

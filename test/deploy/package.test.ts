@@ -43,13 +43,15 @@ const allowedEnvironment = [
 ];
 /**
  * Social sign-in alone also learns the providers' client ids (public, per stage); the hook, how many to
- * warm; the migrate function, the names of the database secrets it reads; the scenario check, the API's URL.
+ * warm; the migrate function, the names of the database secrets it reads; the scenario check, the API's URL;
+ * the health check, the version it reports.
  */
 const extraEnvironment: Record<string, string[]> = {
   'functions/users/social.handler': ['GOOGLE_CLIENT_IDS', 'APPLE_CLIENT_IDS', 'KAKAO_CLIENT_IDS'],
   'functions/deploy/pre-traffic.handler': ['WARM_ENVIRONMENTS'],
   'functions/deploy/migrate.handler': ['DB_MIGRATOR_SECRET', 'DB_APP_SECRET', 'DB_ADMIN_SECRET'],
   'functions/ops/scenario-check.handler': ['SCENARIO_URL'],
+  'functions/health/get.handler': ['SERVICE_VERSION'],
 };
 
 const functionsOf = (stage: (typeof deployedStages)[number]) =>
@@ -76,6 +78,19 @@ test("each function's environment carries only non-secret configuration", () => 
       );
     }
   }
+});
+
+test("the health check reports package.json's version on every stage", () => {
+  const { version } = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as {
+    version: string;
+  };
+  for (const stage of deployedStages)
+    expect(
+      functionWith(stage, 'functions/health/get.handler').Properties.Environment.Variables,
+    ).toMatchObject({
+      SERVICE_VERSION: version,
+      STAGE: stage,
+    });
 });
 
 test('each stage keeps its logs as long as it says, and writes its metrics under its own name', () => {

@@ -56,6 +56,12 @@ test('a write while the database is down is 503', async () => {
   expectUnavailable(response);
 });
 
+test('the health check is 503 with Retry-After, so a load balancer takes the stage out', async () => {
+  const response = await api.get('/api/health');
+
+  expectUnavailable(response);
+});
+
 test('the outage is logged for operators', async () => {
   clearCapturedLines();
 

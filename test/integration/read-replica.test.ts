@@ -146,3 +146,11 @@ test('follow, favorite and comment (writes that answer with a read) read from th
   expect(responses[1]!.body.article).toMatchObject({ favorited: true, favoritesCount: 1 });
   expect(on('replica').filter(({ sql }) => writes.test(sql))).toEqual([]);
 });
+
+test('the health check asks both the primary and the replica', async () => {
+  const response = await api.get('/api/health');
+
+  expect(response.status).toBe(200);
+  expect(on('primary').map(({ sql }) => sql)).toContainEqual(expect.stringMatching(/^select 1$/i));
+  expect(on('replica').map(({ sql }) => sql)).toContainEqual(expect.stringMatching(/^select 1$/i));
+});

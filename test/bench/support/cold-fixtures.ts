@@ -216,6 +216,7 @@ export async function prepare(count: number, idp: IdentityProvider, api: Client)
       status: 204,
     }),
     listTags: () => ({ method: 'GET', url: '/api/tags' }),
+    health: () => ({ method: 'GET', url: '/api/health' }),
     notFound: () => ({ method: 'GET', url: '/api/nowhere', status: 404 }),
   };
 }
