@@ -3,6 +3,7 @@ import { ok } from '#lib/http/responses';
 import { route } from '#lib/http/route';
 import { slugPath } from '#lib/http/schemas';
 
-export const handler = route({ auth: 'optional', path: slugPath }, async ({ path, user }) =>
-  ok({ comments: await comments().list(path.slug, user?.id) }),
+export const handler = route(
+  { auth: 'optional', conditional: true, path: slugPath },
+  async ({ path, user }) => ok({ comments: await comments().list(path.slug, user?.id) }),
 );

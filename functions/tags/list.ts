@@ -2,4 +2,6 @@ import { articles } from '#lib/wiring/services';
 import { ok } from '#lib/http/responses';
 import { route } from '#lib/http/route';
 
-export const handler = route({ auth: 'none' }, async () => ok({ tags: await articles().tags() }));
+export const handler = route({ auth: 'none', conditional: true }, async () =>
+  ok({ tags: await articles().tags() }),
+);

@@ -10,6 +10,7 @@ import { addLogFields, inRequestScope, roundTrips } from '#lib/request-scope';
 import { isWarmUp, maxHoldMs, type WarmUpEvent, type WarmUpReply } from '#lib/deploy/warm-up';
 import { Unauthorized } from '#lib/errors';
 import { describeError, log, useLambdaContext } from '#lib/log';
+import { conditionalReply, noStore, withHeaders, type CachedReply } from './caching';
 import { toErrorReply } from './errors';
 import { recordColdStart, recordRequest } from './metrics';
 import { HttpProblem } from './problems';
@@ -34,6 +35,11 @@ export interface RouteOptions<A extends AuthMode, B extends Schema, Q extends Sc
   body?: B;
   query?: Q;
   path?: P;
+  /**
+   * A GET whose 200 reply a client may keep and revalidate: it carries an ETag, and If-None-Match naming it
+   * gets 304 without a body (./caching.ts). Every other reply is `Cache-Control: no-store`.
+   */
+  conditional?: boolean;
 }
 
 export interface RouteInput<A extends AuthMode, B extends Schema, Q extends Schema, P extends Schema> {
@@ -74,8 +80,8 @@ export const maxBodyBytes = 1024 * 1024;
 
 /**
  * Builds the one Middy stack every route runs in, in this order:
- * headers normalised → CORS and security headers (added to every reply, errors included) → JSON reply
- * serialisation → body size cap and JSON parsing (routes with a body only) → secrets (SSM, cached) →
+ * headers normalised → CORS and security headers (added to every reply, errors included) → caching headers
+ * (and a 304 for a conditional GET that matches) → JSON reply serialisation → body size cap and JSON parsing (routes with a body only) → secrets (SSM, cached) →
  * authentication → validation of path, query and body → the handler; the error handler is used last, so it
  * is the first to see an error and every other middleware's onError still decorates its reply. Each
  * invocation runs in a request scope of its own (reads follow writes to the primary, see #db/client).
@@ -117,14 +123,15 @@ function stackFor<A extends AuthMode, B extends Schema, Q extends Schema, P exte
     .use(
       httpCors({
         origins: corsOrigins(),
-        headers: 'authorization,content-type',
+        headers: 'authorization,content-type,if-none-match',
         // Headers a browser may let scripts read besides the safelisted ones; keep in step with
         // serverless.yml's httpApi.cors.exposedResponseHeaders, which is what API Gateway sends on AWS.
-        exposeHeaders: 'retry-after,allow,x-request-id',
+        exposeHeaders: 'retry-after,allow,x-request-id,etag',
         maxAge: 600,
       }),
     )
     .use(httpSecurityHeaders())
+    .use(caching(options.conditional ?? false))
     .use(jsonReply());
   if (options.body) stack.use(bodySizeLimit()).use(httpJsonBodyParser());
   extend(stack);
@@ -301,6 +308,24 @@ function decodePathParameters(parameters: Record<string, string | undefined> = {
     }
   }
   return decoded;
+}
+
+/** Sees the serialised reply (its `after` runs after jsonReply's): ETag and 304, or no-store. */
+function caching(conditional: boolean): Middleware {
+  const noStoreOn = (request: RouteRequest) => {
+    if (request.response) request.response = withHeaders(request.response, { 'cache-control': noStore });
+  };
+  return {
+    after: (request) => {
+      if (!conditional) return noStoreOn(request);
+      const headers = request.event.headers ?? {};
+      request.response = conditionalReply(request.response as CachedReply, {
+        ifNoneMatch: headers['if-none-match'],
+        withToken: Boolean(headers.authorization),
+      });
+    },
+    onError: noStoreOn,
+  };
 }
 
 function jsonReply(): Middleware {

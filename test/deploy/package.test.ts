@@ -184,16 +184,14 @@ test('deployed bundles ship no source maps, and no function turns source maps on
   }
 });
 
-test('browser scripts may read Retry-After, Allow and X-Request-Id: the HTTP API exposes them', () => {
+test('browser scripts may send If-None-Match and read Retry-After, Allow, X-Request-Id and ETag', () => {
   for (const stage of deployedStages) {
     const apis = resourcesOfType(template(stage).template, 'AWS::ApiGatewayV2::Api');
 
     expect(apis).toHaveLength(1);
-    expect(apis[0]![1].Properties.CorsConfiguration.ExposeHeaders).toEqual([
-      'Retry-After',
-      'Allow',
-      'X-Request-Id',
-    ]);
+    const cors = apis[0]![1].Properties.CorsConfiguration;
+    expect(cors.ExposeHeaders).toEqual(['Retry-After', 'Allow', 'X-Request-Id', 'ETag']);
+    expect(cors.AllowHeaders).toEqual(['Authorization', 'Content-Type', 'If-None-Match']);
   }
 });
 

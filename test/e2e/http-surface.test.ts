@@ -172,3 +172,32 @@ describe('non-ASCII path parameters', () => {
     expect(profile.body.profile.username).toBe(username);
   });
 });
+
+describe('conditional requests over HTTP', () => {
+  it('answers a GET again with 304 and no body when If-None-Match names its ETag', async () => {
+    const first = await http.get('/api/tags', { headers: { origin } });
+    const etag = first.headers.get('etag');
+
+    const again = await http.get('/api/tags', { headers: { origin, 'if-none-match': etag ?? '' } });
+
+    expect(etag).toMatch(/^"[\w-]{20,}"$/);
+    expect(first.headers.get('cache-control')).toBe('no-cache');
+    expect((first.headers.get('access-control-expose-headers') ?? '').toLowerCase()).toContain('etag');
+    expect(again.status).toBe(304);
+    expect(again.raw).toBe('');
+    expect(again.headers.get('etag')).toBe(etag);
+  });
+
+  it('lets a browser send If-None-Match cross-origin', async () => {
+    const response = await http.options('/api/tags', {
+      headers: {
+        origin,
+        'access-control-request-method': 'GET',
+        'access-control-request-headers': 'if-none-match',
+      },
+    });
+
+    expect([200, 204]).toContain(response.status);
+    expect(response.headers.get('access-control-allow-headers')?.toLowerCase()).toMatch(/if-none-match/);
+  });
+});

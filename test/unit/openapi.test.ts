@@ -198,6 +198,53 @@ describe('openapi.yml', () => {
     expect(without).toEqual([]);
   });
 
+  it('documents Cache-Control on every reply, as route() sends it', () => {
+    // Act
+    const without = operations.flatMap(({ key, operation }) =>
+      responsesOf(operation)
+        .filter(([, response]) => !resolved(document, response.headers?.['Cache-Control'] ?? {})?.required)
+        .map(([status]) => `${key} ${status}`),
+    );
+
+    // Assert
+    expect(without).toEqual([]);
+  });
+
+  it('documents ETag, If-None-Match and 304 exactly on the routes whose handler is conditional', () => {
+    // Arrange
+    const byKey = new Map(operations.map((operation) => [operation.key, operation]));
+    const checked = routes.map(({ key, handler }) => {
+      const source = readFileSync(path.join(root, `${handler.replace(/\.handler$/, '')}.ts`), 'utf8');
+      const { operation } = byKey.get(key)!;
+      const parameters = (operation.parameters ?? []).map((parameter: Json) => resolved(document, parameter));
+      return {
+        key,
+        declared: /\bconditional:\s*true\b/.test(source),
+        documented: {
+          etag: Boolean(
+            resolved(
+              document,
+              responsesOf(operation).find(([status]) => status === '200')?.[1]?.headers?.ETag ?? {},
+            )?.required,
+          ),
+          ifNoneMatch: parameters.some(
+            (parameter: Json) => parameter.in === 'header' && parameter.name === 'If-None-Match',
+          ),
+          notModified: Boolean(operation.responses?.['304']),
+        },
+      };
+    });
+
+    // Act
+    const mismatched = checked.filter(({ declared, documented }) =>
+      Object.values(documented).some((present) => present !== declared),
+    );
+
+    // Assert
+    expect(checked.filter(({ declared }) => declared)).toHaveLength(6);
+    expect(mismatched).toEqual([]);
+  });
+
   it('documents a 2xx response for every operation', () => {
     // Act
     const withoutSuccess = operations
