@@ -14,6 +14,31 @@ export function lazy<T>(build: () => T): () => T {
 const everyLazy = new Set<() => void>();
 
 /**
+ * Space for time, per container: `load()`'s value kept for `ttlMs()` milliseconds (read at each load; 0:
+ * nothing kept), where a reply a little stale is acceptable. Calls while a load runs share it, so the source
+ * sees at most one load per container per TTL; a failed load is not kept. resetLazyValues() forgets it too.
+ */
+export function expiring<T>(ttlMs: () => number, load: () => Promise<T>): () => Promise<T> {
+  let kept: { value: Promise<T>; until: number } | undefined;
+  everyLazy.add(() => (kept = undefined));
+  return () => {
+    const now = Date.now();
+    if (kept && now < kept.until) return kept.value;
+    kept = undefined;
+    const value = load();
+    const ttl = ttlMs();
+    if (ttl > 0) {
+      const entry = { value, until: now + ttl };
+      kept = entry;
+      value.catch(() => {
+        if (kept === entry) kept = undefined;
+      });
+    }
+    return value;
+  };
+}
+
+/**
  * Forgets every value lazy() has built: the next use builds it again from the environment then in force.
  * Tests call it through test/support/container.ts's startNewContainer(), which also closes the database pools
  * and clears the secrets cache; production never calls it.

@@ -1,7 +1,7 @@
-import { articles } from '#lib/wiring/services';
+import { tagsInUse } from '#lib/wiring/services';
 import { ok } from '#lib/http/responses';
 import { route } from '#lib/http/route';
 
 export const handler = route({ auth: 'none', conditional: true }, async () =>
-  ok({ tags: await articles().tags() }),
+  ok({ tags: await tagsInUse() }),
 );

@@ -43,6 +43,11 @@ export interface SecretSettings {
   extensionPort?: number;
 }
 
+export interface CacheSettings {
+  /** How long a container keeps the tags in use (GET /api/tags); unset, every request reads them. */
+  tagsTtlSeconds?: number;
+}
+
 const required = z.string().check(z.minLength(1, { error: 'is not set' }));
 const optional = z.optional(z.string());
 const withDefault = (fallback: string) => z._default(z.optional(z.string()), fallback);
@@ -152,6 +157,14 @@ export function loadSecretSettings(env: NodeJS.ProcessEnv): SecretSettings {
   };
 }
 
+export function loadCacheSettings(env: NodeJS.ProcessEnv): CacheSettings {
+  return {
+    tagsTtlSeconds: parseSettings(env, { TAGS_CACHE_SECONDS: z.optional(seconds) }).TAGS_CACHE_SECONDS,
+  };
+}
+
 export const databaseSettings = lazy(() => loadDatabaseSettings(process.env));
+
+export const cacheSettings = lazy(() => loadCacheSettings(process.env));
 
 export const tokenSettings = lazy(() => loadTokenSettings(process.env));

@@ -10,7 +10,8 @@ import { sessionService } from '#lib/auth/sessions';
 import { loginThrottle } from '#lib/auth/throttle';
 import { signAccessToken } from '#lib/auth/tokens';
 import { commentService } from '#lib/comments/service';
-import { lazy } from '#lib/lazy';
+import { cacheSettings } from '#lib/config/env';
+import { expiring, lazy } from '#lib/lazy';
 import { profileService } from '#lib/profiles/service';
 import { userService } from '#lib/users/service';
 
@@ -24,6 +25,15 @@ export const articles = /* @__PURE__ */ lazy(() => articleService(articleReposit
 
 export const comments = /* @__PURE__ */ lazy(() =>
   commentService(commentRepository(database()), articles().ref),
+);
+
+/**
+ * The tags in use, kept per container for TAGS_CACHE_SECONDS (a stage parameter): the list is the same for
+ * every caller, read often, and may lag that long behind a new article. Unset, every request reads it.
+ */
+export const tagsInUse = /* @__PURE__ */ expiring(
+  () => (cacheSettings().tagsTtlSeconds ?? 0) * 1000,
+  () => articles().tags(),
 );
 
 export const profiles = /* @__PURE__ */ lazy(() => profileService(profileRepository(database())));

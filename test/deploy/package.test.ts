@@ -44,7 +44,7 @@ const allowedEnvironment = [
 /**
  * Social sign-in alone also learns the providers' client ids (public, per stage); the hook, how many to
  * warm; the migrate function, the names of the database secrets it reads; the scenario check, the API's URL;
- * the health check, the version it reports.
+ * the health check, the version it reports; the tags, how long to keep them.
  */
 const extraEnvironment: Record<string, string[]> = {
   'functions/users/social.handler': ['GOOGLE_CLIENT_IDS', 'APPLE_CLIENT_IDS', 'KAKAO_CLIENT_IDS'],
@@ -52,6 +52,7 @@ const extraEnvironment: Record<string, string[]> = {
   'functions/deploy/migrate.handler': ['DB_MIGRATOR_SECRET', 'DB_APP_SECRET', 'DB_ADMIN_SECRET'],
   'functions/ops/scenario-check.handler': ['SCENARIO_URL'],
   'functions/health/get.handler': ['SERVICE_VERSION'],
+  'functions/tags/list.handler': ['TAGS_CACHE_SECONDS'],
 };
 
 const functionsOf = (stage: (typeof deployedStages)[number]) =>
@@ -78,6 +79,15 @@ test("each function's environment carries only non-secret configuration", () => 
       );
     }
   }
+});
+
+test('each deployed stage keeps the tags in use for 30 s per container', () => {
+  for (const stage of deployedStages)
+    expect(functionWith(stage, 'functions/tags/list.handler').Properties.Environment.Variables).toMatchObject(
+      {
+        TAGS_CACHE_SECONDS: '30',
+      },
+    );
 });
 
 test("the health check reports package.json's version on every stage", () => {

@@ -146,5 +146,5 @@ export const floors: Record<string, string> = {
     select u.username, u.bio, u.image,
       exists (select 1 from follows w where w.follower_id = me.v and w.followee_id = u.id) as following
     from users u cross join (select ${viewer} as v) me where u.username = 'user42'`,
-  tags: 'select name from tags where articles_count > 0 order by name',
+  'tags (cache hit)': 'select name from tags where articles_count > 0 order by name',
 };
