@@ -40,7 +40,7 @@ export default tseslint.config(
   {
     files: ['*.js', 'deploy/*.js', '**/*.cjs'],
     rules: { '@typescript-eslint/no-require-imports': 'off' },
-    languageOptions: { sourceType: 'commonjs', globals: { performance: 'readonly' } },
+    languageOptions: { sourceType: 'commonjs', globals: { performance: 'readonly', __filename: 'readonly' } },
   },
   prettier,
 );

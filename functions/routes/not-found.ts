@@ -8,7 +8,7 @@ import { staticRoute } from '#lib/http/route';
  * known path asked with another method, 404 for an unknown path, in the error envelope either way, never a
  * bare gateway error.
  */
-export const handler = staticRoute(async ({ method, rawPath }) => {
+export const handler = staticRoute({}, async ({ method, rawPath }) => {
   const allowed = allowedMethods(rawPath);
   if (allowed.length > 0 && !allowed.includes(method)) throw new MethodNotAllowed(allowed);
   throw new NotFound('route');

@@ -36,16 +36,20 @@ export function conditionalReply(
   reply: CachedReply,
   request: { ifNoneMatch?: string; withToken: boolean },
 ): CachedReply {
-  const cacheHeaders = {
-    'cache-control': request.withToken ? 'private, no-cache' : 'no-cache',
-    vary: 'Authorization',
-  };
   if (reply.statusCode !== 200 || reply.body === undefined)
     return withHeaders(reply, { 'cache-control': noStore });
   const etag = entityTagOf(reply.body);
-  if (!matchesNoneOf(request.ifNoneMatch, etag)) return withHeaders(reply, { ...cacheHeaders, etag });
-  const { 'content-type': _contentType, ...headers } = reply.headers ?? {};
-  return { statusCode: 304, headers: { ...headers, ...cacheHeaders, etag }, body: '' };
+  const headers: Record<string, string | number | boolean> = {
+    ...reply.headers,
+    'cache-control': request.withToken ? 'private, no-cache' : 'no-cache',
+    // Added to what the reply varies with already (a gzip-encoded asset: Accept-Encoding).
+    vary: [reply.headers?.vary, 'Authorization'].filter(Boolean).join(', '),
+    etag,
+  };
+  if (!matchesNoneOf(request.ifNoneMatch, etag)) return { ...reply, headers };
+  // The headers the 200 would carry, but those that describe a body.
+  const { 'content-type': _type, 'content-encoding': _encoding, ...kept } = headers;
+  return { statusCode: 304, headers: kept, body: '' };
 }
 
 /** Every other reply (writes, errors, the signed-in user with its token, health): never stored. */

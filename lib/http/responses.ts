@@ -2,6 +2,12 @@
 export interface Reply {
   statusCode: number;
   body?: unknown;
+  /**
+   * Sent as it is instead of a JSON body (the API reference's page and assets); `headers` name its type.
+   * With `isBase64Encoded`, base64 of binary content (a gzip-encoded asset).
+   */
+  text?: string;
+  isBase64Encoded?: boolean;
   headers?: Record<string, string>;
 }
 

@@ -22,6 +22,9 @@ export const routeTable: Readonly<Record<string, readonly string[]>> = {
   '/api/articles/{slug}/comments/{id}': ['DELETE'],
   '/api/tags': ['GET'],
   '/api/health': ['GET'],
+  '/api/docs': ['GET'],
+  '/api/docs/{file}': ['GET'],
+  '/api/openapi.json': ['GET'],
 };
 
 /**

@@ -40,6 +40,11 @@ export interface RouteOptions<A extends AuthMode, B extends Schema, Q extends Sc
    * gets 304 without a body (./caching.ts). Every other reply is `Cache-Control: no-store`.
    */
   conditional?: boolean;
+  /**
+   * For a route that serves a page to browsers (the API reference): its Content-Security-Policy directives,
+   * instead of the deny-all policy every JSON reply carries.
+   */
+  contentSecurityPolicy?: Record<string, string>;
 }
 
 export interface RouteInput<A extends AuthMode, B extends Schema, Q extends Schema, P extends Schema> {
@@ -53,6 +58,8 @@ export interface RouteInput<A extends AuthMode, B extends Schema, Q extends Sche
   /** The request's method and path as API Gateway saw them (the catch-all route answers 404 or 405 by them). */
   method: string;
   rawPath: string;
+  /** The request's headers, names in lower case. */
+  headers: Record<string, string | undefined>;
 }
 
 type Event = APIGatewayProxyEventV2;
@@ -103,14 +110,15 @@ export function route<
 }
 
 /**
- * route() for a route that touches neither the database nor tokens (the 404 route). Its function's bundle
- * holds neither the secrets loader nor authentication (the session store and its database driver come with
- * it): esbuild drops what only route() uses.
+ * route() for a route that touches neither the database nor tokens (the 404 route, the API reference). Its
+ * function's bundle holds neither the secrets loader nor authentication (the session store and its database
+ * driver come with it): esbuild drops what only route() uses.
  */
-export function staticRoute(
-  handler: (input: RouteInput<'none', undefined, undefined, undefined>) => Promise<Reply>,
+export function staticRoute<P extends Schema = undefined>(
+  options: Omit<RouteOptions<'none', undefined, undefined, P>, 'auth' | 'body' | 'query'>,
+  handler: (input: RouteInput<'none', undefined, undefined, P>) => Promise<Reply>,
 ) {
-  return stackFor({ auth: 'none' }, handler, { extend: () => {}, ready: async () => {} });
+  return stackFor({ ...options, auth: 'none' }, handler, { extend: () => {}, ready: async () => {} });
 }
 
 function stackFor<A extends AuthMode, B extends Schema, Q extends Schema, P extends Schema>(
@@ -130,9 +138,9 @@ function stackFor<A extends AuthMode, B extends Schema, Q extends Schema, P exte
         maxAge: 600,
       }),
     )
-    .use(httpSecurityHeaders())
-    .use(caching(options.conditional ?? false))
-    .use(jsonReply());
+    .use(httpSecurityHeaders(options.contentSecurityPolicy ? { contentSecurityPolicy: false } : {}));
+  if (options.contentSecurityPolicy) stack.use(pagePolicy(options.contentSecurityPolicy));
+  stack.use(caching(options.conditional ?? false)).use(jsonReply());
   if (options.body) stack.use(bodySizeLimit()).use(httpJsonBodyParser());
   extend(stack);
   stack.use(validate(options)).use(errorHandler());
@@ -143,6 +151,7 @@ function stackFor<A extends AuthMode, B extends Schema, Q extends Schema, P exte
         sourceIp: event.requestContext?.http?.sourceIp ?? 'unknown',
         method: event.requestContext?.http?.method ?? '',
         rawPath: event.rawPath ?? '',
+        headers: event.headers ?? {},
         ...context.input,
       } as RouteInput<A, B, Q, P>) as Promise<Result>,
   );
@@ -328,10 +337,30 @@ function caching(conditional: boolean): Middleware {
   };
 }
 
+/**
+ * A page's own Content-Security-Policy (the API reference), on its replies and errors alike; the route's
+ * @middy/http-security-headers then leaves that header out (its deny-all default suits JSON, not a page).
+ */
+function pagePolicy(policy: Record<string, string>): Middleware {
+  const header = Object.entries(policy)
+    .map(([directive, value]) => `${directive} ${value}`)
+    .join('; ');
+  const add = (request: RouteRequest) => {
+    if (request.response)
+      request.response.headers = { ...request.response.headers, 'Content-Security-Policy': header };
+  };
+  return { after: add, onError: add };
+}
+
 function jsonReply(): Middleware {
   return {
     after: (request) => {
       const reply = request.response as Reply;
+      if (reply.text !== undefined) {
+        const { statusCode, headers, text, isBase64Encoded } = reply;
+        request.response = { statusCode, headers, body: text, isBase64Encoded };
+        return;
+      }
       const hasBody = reply.body !== undefined;
       request.response = {
         statusCode: reply.statusCode,

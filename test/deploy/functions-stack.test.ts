@@ -21,6 +21,8 @@ import {
 // the pre-traffic hook and rolled back on failure or alarm, and every role holds only what its function uses.
 const hook = 'PreTrafficHookLambdaFunction';
 const scenarioCheck = 'ScenarioCheckLambdaFunction';
+/** The routes that answer from their bundle alone: no secrets, no database. */
+const codeAlone = ['functions/routes/not-found.handler', 'functions/reference/get.handler'];
 
 interface Stack {
   stage: Stage;
@@ -313,8 +315,8 @@ each('%s: each function has a role of its own that lists only its own resources'
           ],
         },
       ]);
-    } else if (fn.Properties.Handler === 'functions/routes/not-found.handler' || id === scenarioCheck) {
-      // Their logs only: one answers from code alone, the other calls the public URL like any client.
+    } else if (codeAlone.includes(fn.Properties.Handler) || id === scenarioCheck) {
+      // Their logs only: two answer from code alone, the other calls the public URL like any client.
       expect(statements).toHaveLength(1);
     } else {
       // The extension's GetParameter, one parameter at a time (IAM tells it apart from GetParameters).
@@ -425,7 +427,13 @@ each(
   (_, s) => {
     const extension =
       'arn:aws:lambda:eu-west-1:015030872274:layer:AWS-Parameters-and-Secrets-Lambda-Extension-Arm64:101';
-    const withoutSecrets = ['NotFoundLambdaFunction', 'MigrateLambdaFunction', hook, scenarioCheck];
+    const withoutSecrets = [
+      'NotFoundLambdaFunction',
+      'ApiReferenceLambdaFunction',
+      'MigrateLambdaFunction',
+      hook,
+      scenarioCheck,
+    ];
     for (const [id, fn] of resourcesOfType(s.template, 'AWS::Lambda::Function')) {
       if (withoutSecrets.includes(id)) {
         expect(fn.Properties.Layers ?? []).toEqual([]);

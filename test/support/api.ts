@@ -54,8 +54,11 @@ const table = routes();
 export interface ApiResponse<T = any> {
   status: number;
   headers: Record<string, string>;
+  /** The parsed body of a JSON reply; undefined for any other (the API reference's page and files). */
   body: T;
   raw: string;
+  /** Whether `raw` is base64 of binary content (a gzip-encoded file). */
+  isBase64Encoded: boolean;
   /** The Lambda request id the handler ran under (what the logs carry). */
   invocationId: string;
 }
@@ -132,11 +135,14 @@ export async function request(
   const { handler } = (await import(handlerPath)) as { handler: Handler };
   const result = await handler(event, context);
   const raw = result.body ?? '';
+  const headers = (result.headers ?? {}) as Record<string, string>;
+  const json = /^application\/json\b/.test(headers['content-type'] ?? '');
   return {
     status: result.statusCode ?? 200,
-    headers: (result.headers ?? {}) as Record<string, string>,
-    body: raw ? JSON.parse(raw) : undefined,
+    headers,
+    body: raw && json ? JSON.parse(raw) : undefined,
     raw,
+    isBase64Encoded: result.isBase64Encoded ?? false,
     invocationId,
   };
 }

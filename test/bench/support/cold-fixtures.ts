@@ -217,6 +217,7 @@ export async function prepare(count: number, idp: IdentityProvider, api: Client)
     }),
     listTags: () => ({ method: 'GET', url: '/api/tags' }),
     health: () => ({ method: 'GET', url: '/api/health' }),
+    apiReference: () => ({ method: 'GET', url: '/api/docs' }),
     notFound: () => ({ method: 'GET', url: '/api/nowhere', status: 404 }),
   };
 }

@@ -1,0 +1,48 @@
+import { gzipSync } from 'node:zlib';
+import { NotFound } from '#lib/errors';
+import { lazy } from '#lib/lazy';
+import type { Reply } from '#lib/http/responses';
+import { staticRoute } from '#lib/http/route';
+import { referenceFiles, type ReferenceFiles } from '#lib/reference/files';
+import { assetTypes, contentSecurityPolicy, page, startScript } from '#lib/reference/page';
+
+const files = lazy(referenceFiles);
+
+function assetText(name: string): string {
+  if (name === 'reference.js') return startScript;
+  return files().assets[name as keyof ReferenceFiles['assets']];
+}
+
+/** Each asset's gzip encoding, made once per container when a client first accepts it. */
+const gzipped = new Map<string, string>();
+
+function asset(name: string, acceptEncoding = ''): Reply {
+  if (!Object.hasOwn(assetTypes, name)) throw new NotFound('file');
+  const text = assetText(name);
+  const headers = { 'content-type': assetTypes[name]!, vary: 'Accept-Encoding' };
+  // Swagger UI's script is 1.7 MB as text, ~0.5 MB gzip-encoded; API Gateway does not compress.
+  if (!/\bgzip\b/.test(acceptEncoding)) return { statusCode: 200, headers, text };
+  let encoded = gzipped.get(name);
+  if (encoded === undefined) gzipped.set(name, (encoded = gzipSync(text).toString('base64')));
+  return {
+    statusCode: 200,
+    headers: { ...headers, 'content-encoding': 'gzip' },
+    text: encoded,
+    isBase64Encoded: true,
+  };
+}
+
+/**
+ * The API reference: GET /api/docs (Swagger UI's page), /api/docs/{file} (its assets) and
+ * /api/openapi.json (the document it shows). No database, no secrets; every reply carries an ETag, and the
+ * page and its assets their own Content-Security-Policy (lib/reference/page.ts).
+ */
+export const handler = staticRoute(
+  { conditional: true, contentSecurityPolicy },
+  async ({ rawPath, headers }): Promise<Reply> => {
+    if (rawPath.endsWith('/openapi.json')) return { statusCode: 200, body: files().document };
+    const file = /\/docs\/([^/]+)$/.exec(rawPath)?.[1];
+    if (file !== undefined) return asset(file, headers['accept-encoding']);
+    return { statusCode: 200, headers: { 'content-type': 'text/html; charset=utf-8' }, text: page };
+  },
+);
