@@ -3,6 +3,7 @@ import { load } from 'js-yaml';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { checkReply } from './contract';
 
 type Handler = (
   event: APIGatewayProxyEventV2,
@@ -137,7 +138,7 @@ export async function request(
   const raw = result.body ?? '';
   const headers = (result.headers ?? {}) as Record<string, string>;
   const json = /^application\/json\b/.test(headers['content-type'] ?? '');
-  return {
+  const response = {
     status: result.statusCode ?? 200,
     headers,
     body: raw && json ? JSON.parse(raw) : undefined,
@@ -145,6 +146,9 @@ export async function request(
     isBase64Encoded: result.isBase64Encoded ?? false,
     invocationId,
   };
+  // Every reply a test receives keeps openapi.yml's contract, or the test fails here.
+  checkReply(method, url, response);
+  return response;
 }
 
 export const api = {

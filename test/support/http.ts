@@ -1,3 +1,4 @@
+import { checkReply } from './contract';
 import { registerWith, unique } from './fixtures';
 
 /** A real HTTP response from the `serverless offline` the e2e setup started. */
@@ -54,6 +55,13 @@ async function sendTo(
   } catch {
     throw new Error(`${method} ${path} answered ${response.status} with a body that is not JSON: ${raw}`);
   }
+  // Every reply a test receives keeps openapi.yml's contract, or the test fails here.
+  checkReply(method, path, {
+    status: response.status,
+    headers: Object.fromEntries(response.headers),
+    body: parsed,
+    raw,
+  });
   return { status: response.status, headers: response.headers, body: parsed, raw };
 }
 
