@@ -303,15 +303,12 @@ class Connections {
   }
 
   /**
-   * Runs `select 1` without retry: what a warm-up proves and the health check asks. A failure is reported as
-   * any statement's is (a database that does not answer as DatabaseUnavailable).
+   * Runs `select 1` as any read runs (once more on a new connection if an idle one was found dead, as after a
+   * freeze): what a warm-up proves and the health check asks. A failure is reported as any statement's is (a
+   * database that does not answer as DatabaseUnavailable).
    */
   async check(): Promise<void> {
-    try {
-      await this.sendOnce(await this.borrow(), [{ sql: 'select 1' }]);
-    } catch (error) {
-      rethrowAsDomainError(error);
-    }
+    await this.run([{ sql: 'select 1' }]).catch(rethrowAsDomainError);
   }
 
   async close(): Promise<void> {

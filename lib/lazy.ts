@@ -25,8 +25,9 @@ export function expiring<T>(ttlMs: () => number, load: () => Promise<T>): () => 
     const now = Date.now();
     if (kept && now < kept.until) return kept.value;
     kept = undefined;
-    const value = load();
+    // Read first: a TTL that cannot be read fails the call before a load starts that nobody would wait for.
     const ttl = ttlMs();
+    const value = load();
     if (ttl > 0) {
       const entry = { value, until: now + ttl };
       kept = entry;

@@ -13,6 +13,17 @@ function assetText(name: string): string {
   return files().assets[name as keyof ReferenceFiles['assets']];
 }
 
+/** Whether Accept-Encoding lists gzip (or x-gzip) with a quality above 0 (RFC 9110 §12.5.3). */
+function acceptsGzip(acceptEncoding: string): boolean {
+  return acceptEncoding.split(',').some((entry) => {
+    const [coding = '', ...parameters] = entry.split(';').map((part) => part.trim().toLowerCase());
+    const quality = parameters.find((parameter) => parameter.startsWith('q='));
+    return (
+      (coding === 'gzip' || coding === 'x-gzip') && (quality === undefined || Number(quality.slice(2)) > 0)
+    );
+  });
+}
+
 /** Each asset's gzip encoding, made once per container when a client first accepts it. */
 const gzipped = new Map<string, string>();
 
@@ -21,7 +32,7 @@ function asset(name: string, acceptEncoding = ''): Reply {
   const text = assetText(name);
   const headers = { 'content-type': assetTypes[name]!, vary: 'Accept-Encoding' };
   // Swagger UI's script is 1.7 MB as text, ~0.5 MB gzip-encoded; API Gateway does not compress.
-  if (!/\bgzip\b/.test(acceptEncoding)) return { statusCode: 200, headers, text };
+  if (!acceptsGzip(acceptEncoding)) return { statusCode: 200, headers, text };
   let encoded = gzipped.get(name);
   if (encoded === undefined) gzipped.set(name, (encoded = gzipSync(text).toString('base64')));
   return {
@@ -40,9 +51,9 @@ function asset(name: string, acceptEncoding = ''): Reply {
 export const handler = staticRoute(
   { conditional: true, contentSecurityPolicy },
   async ({ rawPath, headers }): Promise<Reply> => {
-    if (rawPath.endsWith('/openapi.json')) return { statusCode: 200, body: files().document };
     const file = /\/docs\/([^/]+)$/.exec(rawPath)?.[1];
     if (file !== undefined) return asset(file, headers['accept-encoding']);
+    if (rawPath.endsWith('/openapi.json')) return { statusCode: 200, body: files().document };
     return { statusCode: 200, headers: { 'content-type': 'text/html; charset=utf-8' }, text: page };
   },
 );

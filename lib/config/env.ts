@@ -44,7 +44,7 @@ export interface SecretSettings {
 }
 
 export interface CacheSettings {
-  /** How long a container keeps the tags in use (GET /api/tags); unset, every request reads them. */
+  /** How long a container keeps the tags in use (GET /api/tags); unset or 0, every request reads them. */
   tagsTtlSeconds?: number;
 }
 
@@ -73,6 +73,17 @@ const seconds = z.pipe(
     const number = Number(value);
     if (value.trim() !== '' && Number.isFinite(number) && number > 0) return number;
     context.issues.push({ code: 'custom', input: value, message: 'must be a positive number of seconds' });
+    return z.NEVER;
+  }),
+);
+
+/** A number of seconds, 0 meaning none (a cache turned off). */
+const secondsOrNone = z.pipe(
+  z.string(),
+  z.transform((value, context) => {
+    const number = Number(value);
+    if (value.trim() !== '' && Number.isFinite(number) && number >= 0) return number;
+    context.issues.push({ code: 'custom', input: value, message: 'must be a number of seconds (0: none)' });
     return z.NEVER;
   }),
 );
@@ -158,9 +169,8 @@ export function loadSecretSettings(env: NodeJS.ProcessEnv): SecretSettings {
 }
 
 export function loadCacheSettings(env: NodeJS.ProcessEnv): CacheSettings {
-  return {
-    tagsTtlSeconds: parseSettings(env, { TAGS_CACHE_SECONDS: z.optional(seconds) }).TAGS_CACHE_SECONDS,
-  };
+  const settings = parseSettings(env, { TAGS_CACHE_SECONDS: z.optional(secondsOrNone) });
+  return { tagsTtlSeconds: settings.TAGS_CACHE_SECONDS };
 }
 
 export const databaseSettings = lazy(() => loadDatabaseSettings(process.env));

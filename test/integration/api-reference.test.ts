@@ -86,6 +86,18 @@ describe('GET /api/docs/{file}', () => {
     expect(encoded.headers.etag).not.toBe(plain.headers.etag);
   });
 
+  test.each(['gzip;q=0, identity', 'br', 'identity', 'x-gzip;q=0'])(
+    'sends the file as it is when Accept-Encoding is "%s"',
+    async (acceptEncoding) => {
+      const response = await api.get('/api/docs/swagger-ui.css', {
+        headers: { 'accept-encoding': acceptEncoding },
+      });
+
+      expect(response.isBase64Encoded).toBe(false);
+      expect(response.headers['content-encoding']).toBeUndefined();
+    },
+  );
+
   test('answers 304 to a browser revalidating a file it holds', async () => {
     const first = await api.get('/api/docs/swagger-ui.css');
 
@@ -97,7 +109,7 @@ describe('GET /api/docs/{file}', () => {
     expect(again.raw).toBe('');
   });
 
-  test.each(['nope.js', 'toString', '..%2F..%2Fopenapi.yml', 'swagger-ui.css.map'])(
+  test.each(['nope.js', 'toString', '..%2F..%2Fopenapi.yml', 'swagger-ui.css.map', 'openapi.json'])(
     'answers 404 in the error envelope for %s',
     async (file) => {
       const response = await api.get(`/api/docs/${file}`);

@@ -35,6 +35,16 @@ test('costs the database one `select 1` per call, nothing else', async () => {
   expect(wire.statements.slice(before)).toEqual([expect.stringMatching(/^select 1$/i)]);
 });
 
+test('answers 200 when the idle connection it finds is dead (a thawed container), as reads do', async () => {
+  expect((await api.get('/api/health')).status).toBe(200);
+  // The server or a NAT closed the connection while the container was frozen.
+  wire.sever();
+
+  const response = await api.get('/api/health');
+
+  expect(response.status).toBe(200);
+});
+
 test('ignores a token, even an invalid one', async () => {
   const response = await api.get('/api/health', { headers: { authorization: 'Token not.a.jwt' } });
 

@@ -101,7 +101,12 @@ function operationFor(method: string, pathname: string): Operation | undefined {
 }
 
 /** Every way `reply` departs from the document, as sentences; none when it keeps the contract. */
-export function contractViolations(method: string, url: string, reply: CheckedReply): string[] {
+export function contractViolations(
+  method: string,
+  url: string,
+  reply: CheckedReply,
+  request: { withToken: boolean } = { withToken: false },
+): string[] {
   const { pathname } = new URL(url, 'http://localhost');
   const operation = operationFor(method, pathname);
   const status = String(reply.status);
@@ -116,10 +121,12 @@ export function contractViolations(method: string, url: string, reply: CheckedRe
     response = resolved(`#/components/responses/${catchAll}`)!;
   }
   const where = `${method} ${pathname} ${status}`;
-  const headers = Object.fromEntries(
-    Object.entries(reply.headers).map(([name, value]) => [name.toLowerCase(), value]),
-  );
   const problems: string[] = [];
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(reply.headers)) {
+    if (name.toLowerCase() in headers) problems.push(`${where}: header ${name} is sent twice`);
+    headers[name.toLowerCase()] = value;
+  }
 
   for (const [name, declared] of Object.entries<Json>(response.value.headers ?? {})) {
     const header = resolved(`${response.pointer}/headers/${escape(name)}`)!;
@@ -130,7 +137,9 @@ export function contractViolations(method: string, url: string, reply: CheckedRe
     }
     const schema = header.value.schema as Json | undefined;
     if (!schema || declared === undefined) continue;
-    const typed = schema.type === 'integer' || schema.type === 'number' ? Number(value) : value;
+    // A header is text: only plain digits stand for a number (not `1e3`, `0x10` or `Infinity`).
+    const numeric = schema.type === 'integer' || schema.type === 'number';
+    const typed = numeric && /^\d+(\.\d+)?$/.test(value) ? Number(value) : value;
     const validate = validatorAt(`${header.pointer}/schema`);
     if (!validate(typed))
       problems.push(`${where}: header ${name} "${value}" ${ajv.errorsText(validate.errors)}`);
@@ -140,6 +149,8 @@ export function contractViolations(method: string, url: string, reply: CheckedRe
   const mediaType = (headers['content-type'] ?? '').split(';')[0]!.trim();
   if (Object.keys(content).length === 0) {
     if (reply.raw !== '') problems.push(`${where}: a body, where the document declares none`);
+  } else if (reply.raw === '') {
+    problems.push(`${where}: no body, where the document declares ${Object.keys(content).join(', ')}`);
   } else if (!(mediaType in content)) {
     problems.push(`${where}: content type "${mediaType}", not one of ${Object.keys(content).join(', ')}`);
   } else if (mediaType === 'application/json' && content[mediaType].schema) {
@@ -149,13 +160,24 @@ export function contractViolations(method: string, url: string, reply: CheckedRe
         `${where}: body ${ajv.errorsText(validate.errors, { dataVar: 'body' })}: ${reply.raw.slice(0, 300)}`,
       );
   }
+  // The one caching rule that guards privacy: a reply asked with a token that a cache may store is `private`.
+  const cacheControl = headers['cache-control'] ?? '';
+  if (request.withToken && !/\bno-store\b/.test(cacheControl) && !/\bprivate\b/.test(cacheControl))
+    problems.push(
+      `${where}: asked with a token, yet Cache-Control "${cacheControl}" lets a shared cache keep it`,
+    );
   return problems;
 }
 
 /** Throws, naming every departure, when `reply` breaks the document's contract. */
-export function checkReply(method: string, url: string, reply: CheckedReply): void {
+export function checkReply(
+  method: string,
+  url: string,
+  reply: CheckedReply,
+  request: { withToken: boolean } = { withToken: false },
+): void {
   // Preflight requests are API Gateway's (and serverless offline's), not the API's.
   if (method === 'OPTIONS') return;
-  const problems = contractViolations(method, url, reply);
+  const problems = contractViolations(method, url, reply, request);
   if (problems.length > 0) throw new Error(`the reply breaks openapi.yml:\n  ${problems.join('\n  ')}`);
 }

@@ -1,6 +1,6 @@
 import { connectionTargetOf, poolOptions } from '#db/client';
 import { ConfigError, MissingSecret } from '#lib/config/errors';
-import { loadDatabaseSettings, loadTokenSettings } from '#lib/config/env';
+import { loadCacheSettings, loadDatabaseSettings, loadTokenSettings } from '#lib/config/env';
 import { environmentVariableOf, parseSigningKeys, useSecrets } from '#lib/config/secrets';
 import { resetLazyValues } from '#lib/lazy';
 
@@ -81,6 +81,24 @@ describe('token settings', () => {
     expect(
       loadTokenSettings({ JWT_ISSUER: 'conduit-prod', JWT_AUDIENCE: 'aud', ACCESS_TOKEN_TTL: '15m' }),
     ).toEqual({ issuer: 'conduit-prod', audience: 'aud', accessTokenTtl: '15m' });
+  });
+});
+
+describe('cache settings', () => {
+  test.each([
+    [undefined, undefined],
+    ['', undefined],
+    ['0', 0],
+    ['30', 30],
+    ['0.5', 0.5],
+  ])('TAGS_CACHE_SECONDS=%s keeps the tags for %s seconds', (value, seconds) => {
+    expect(loadCacheSettings({ TAGS_CACHE_SECONDS: value })).toEqual({ tagsTtlSeconds: seconds });
+  });
+
+  test.each(['-1', 'soon', '1e999'])('refuses TAGS_CACHE_SECONDS=%s, naming the variable', (value) => {
+    expect(() => loadCacheSettings({ TAGS_CACHE_SECONDS: value })).toThrow(
+      new ConfigError('TAGS_CACHE_SECONDS must be a number of seconds (0: none)'),
+    );
   });
 });
 

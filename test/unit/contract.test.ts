@@ -91,3 +91,44 @@ test("holds a request that reaches no operation to the catch-all route's 404 or 
     "GET /api/nowhere: no operation, and 500 is not the catch-all's reply",
   ]);
 });
+
+test('catches a header sent twice under names that differ in case', () => {
+  const reply = { ...tags(), headers: { ...tags().headers, 'cache-control': 'no-cache' } };
+
+  expect(contractViolations('GET', '/api/tags', reply)).toEqual([
+    'GET /api/tags 200: header cache-control is sent twice',
+  ]);
+});
+
+test.each(['1e3', '0x10', 'Infinity', ' 7 '])(
+  'takes only plain digits for a number: Retry-After "%s"',
+  (value) => {
+    const reply = {
+      status: 503,
+      headers: {
+        'content-type': 'application/json; charset=utf-8',
+        'x-request-id': 'r',
+        'cache-control': 'no-store',
+        'retry-after': value,
+      },
+      body: { errors: { service: ['is temporarily unavailable, retry later'] } },
+      raw: '{"errors":{"service":["is temporarily unavailable, retry later"]}}',
+    };
+
+    expect(contractViolations('GET', '/api/tags', reply)).toEqual([
+      expect.stringContaining(`header Retry-After "${value}"`),
+    ]);
+  },
+);
+
+test('catches a missing body where the document declares one', () => {
+  expect(contractViolations('GET', '/api/tags', { ...tags(), body: undefined, raw: '' })).toEqual([
+    'GET /api/tags 200: no body, where the document declares application/json',
+  ]);
+});
+
+test('catches a reply to a request with a token that a shared cache could keep', () => {
+  expect(contractViolations('GET', '/api/tags', tags(), { withToken: true })).toEqual([
+    'GET /api/tags 200: asked with a token, yet Cache-Control "no-cache" lets a shared cache keep it',
+  ]);
+});

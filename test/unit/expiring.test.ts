@@ -69,3 +69,13 @@ test('is forgotten with the lazy values, as a new container would start', async 
 
   expect(load).toHaveBeenCalledTimes(2);
 });
+
+test('starts no load when the TTL cannot be read: the call fails, nothing is left running', async () => {
+  const load = counted();
+  const get = expiring(() => {
+    throw new Error('TAGS_CACHE_SECONDS must be a number of seconds');
+  }, load);
+
+  expect(() => get()).toThrow('TAGS_CACHE_SECONDS');
+  expect(load).not.toHaveBeenCalled();
+});
