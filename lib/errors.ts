@@ -48,6 +48,17 @@ export class Conflict extends DomainError {
   }
 }
 
+/** The same request is still being answered (an idempotency key in use): retry after `retryAfterSeconds`. */
+export class StillRunning extends DomainError {
+  readonly kind = 'conflict';
+  constructor(
+    field: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super({ [field]: ['is in use by a request still running, retry later'] });
+  }
+}
+
 /** Too many attempts: the client may try again after `retryAfterSeconds`. */
 export class TooManyAttempts extends DomainError {
   readonly kind = 'rate_limited';

@@ -2,3 +2,4 @@ export * from './users';
 export * from './articles';
 export * from './comments';
 export * from './sessions';
+export * from './idempotency';

@@ -4,8 +4,11 @@ import { countEvent } from '#lib/http/metrics';
 import { created } from '#lib/http/responses';
 import { route } from '#lib/http/route';
 
-export const handler = route({ auth: 'required', body: NewArticle }, async ({ body, user }) => {
-  const article = await articles().create(user.id, body.article);
-  countEvent('ArticlesCreated');
-  return created({ article });
-});
+export const handler = route(
+  { auth: 'required', body: NewArticle, idempotent: true },
+  async ({ body, user }) => {
+    const article = await articles().create(user.id, body.article);
+    countEvent('ArticlesCreated');
+    return created({ article });
+  },
+);

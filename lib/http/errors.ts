@@ -1,4 +1,11 @@
-import { DomainError, foundIn, isUnavailable, TooManyAttempts, type FieldErrors } from '#lib/errors';
+import {
+  DomainError,
+  foundIn,
+  isUnavailable,
+  StillRunning,
+  TooManyAttempts,
+  type FieldErrors,
+} from '#lib/errors';
 import { HttpProblem } from './problems';
 
 export interface ErrorReply {
@@ -29,7 +36,7 @@ export function toErrorReply(error: unknown, requestId: string): ErrorReply {
     return {
       statusCode: statusOf[domain.kind],
       errors: domain.errors,
-      ...(domain instanceof TooManyAttempts && {
+      ...((domain instanceof TooManyAttempts || domain instanceof StillRunning) && {
         headers: { 'retry-after': String(domain.retryAfterSeconds) },
       }),
     };

@@ -45,6 +45,11 @@ export interface RouteOptions<A extends AuthMode, B extends Schema, Q extends Sc
    * instead of the deny-all policy every JSON reply carries.
    */
   contentSecurityPolicy?: Record<string, string>;
+  /**
+   * A create that honours an Idempotency-Key header: a retry with the same key and body gets the first reply
+   * again, without running the handler (lib/idempotency/service.ts).
+   */
+  idempotent?: boolean;
 }
 
 export interface RouteInput<A extends AuthMode, B extends Schema, Q extends Schema, P extends Schema> {
@@ -131,10 +136,10 @@ function stackFor<A extends AuthMode, B extends Schema, Q extends Schema, P exte
     .use(
       httpCors({
         origins: corsOrigins(),
-        headers: 'authorization,content-type,if-none-match',
+        headers: 'authorization,content-type,if-none-match,idempotency-key',
         // Headers a browser may let scripts read besides the safelisted ones; keep in step with
         // serverless.yml's httpApi.cors.exposedResponseHeaders, which is what API Gateway sends on AWS.
-        exposeHeaders: 'retry-after,allow,x-request-id,etag',
+        exposeHeaders: 'retry-after,allow,x-request-id,etag,idempotent-replayed',
         maxAge: 600,
       }),
     )
@@ -143,18 +148,22 @@ function stackFor<A extends AuthMode, B extends Schema, Q extends Schema, P exte
   stack.use(caching(options.conditional ?? false)).use(jsonReply());
   if (options.body) stack.use(bodySizeLimit()).use(httpJsonBodyParser());
   extend(stack);
-  stack.use(validate(options)).use(errorHandler());
-  const run = stack.handler(
-    async (event, context) =>
-      handler({
-        requestId: context.awsRequestId,
-        sourceIp: event.requestContext?.http?.sourceIp ?? 'unknown',
-        method: event.requestContext?.http?.method ?? '',
-        rawPath: event.rawPath ?? '',
-        headers: event.headers ?? {},
-        ...context.input,
-      } as RouteInput<A, B, Q, P>) as Promise<Result>,
-  );
+  stack.use(validate(options));
+  if (options.idempotent) stack.use(idempotency());
+  stack.use(errorHandler());
+  const run = stack.handler(async (event, context) => {
+    // A retry the idempotency middleware answered with the first request's reply: the handler does not run.
+    const { replay } = context.input as { replay?: Reply };
+    if (replay) return replay as Result;
+    return handler({
+      requestId: context.awsRequestId,
+      sourceIp: event.requestContext?.http?.sourceIp ?? 'unknown',
+      method: event.requestContext?.http?.method ?? '',
+      rawPath: event.rawPath ?? '',
+      headers: event.headers ?? {},
+      ...context.input,
+    } as RouteInput<A, B, Q, P>) as Promise<Result>;
+  });
   const serve = async (event: Event, context: Context): Promise<Result> => {
     const started = performance.now();
     const result = await run(event, context as RouteContext);
@@ -290,6 +299,64 @@ function authentication(mode: 'required' | 'optional'): Middleware {
       const { userId, sessionId } = await authenticate(token);
       input(request).user = { id: userId, sessionId, token };
       addLogFields({ userId });
+    },
+  };
+}
+
+/** What an Idempotency-Key may be: 1 to 255 visible ASCII characters (a UUID, typically). */
+const idempotencyKeyFormat = /^[\x21-\x7e]{1,255}$/;
+
+/**
+ * Idempotency-Key (route option `idempotent`), after authentication and validation: the key is claimed for
+ * this user and route, or the first reply with it is replayed (`Idempotent-Replayed: true`). The reply is
+ * stored once the handler has one; a failed request gives the key up, so a retry runs again.
+ */
+function idempotency(): Middleware {
+  const claimOf = (request: RouteRequest) => input(request).idempotencyClaim as number | undefined;
+  return {
+    before: async (request) => {
+      const { event } = request;
+      const key = event.headers?.['idempotency-key'];
+      if (key === undefined) return;
+      if (!idempotencyKeyFormat.test(key))
+        throw new HttpProblem(422, { idempotencyKey: ['must be 1 to 255 visible ASCII characters'] });
+      const { idempotency: service, requestHashOf } = await import('#lib/wiring/idempotency');
+      const outcome = await service().begin({
+        ownerId: (input(request).user as AuthUser | undefined)?.id ?? 0,
+        route: routeOf(event),
+        key,
+        // The body as parsed (the JSON parser replaced the text): the same content, however it was spaced.
+        requestHash: requestHashOf(event.rawPath ?? '', JSON.stringify(event.body ?? null)),
+      });
+      if (outcome.run) input(request).idempotencyClaim = outcome.claimId;
+      else
+        input(request).replay = {
+          statusCode: outcome.reply.statusCode,
+          body: outcome.reply.body === '' ? undefined : JSON.parse(outcome.reply.body),
+          headers: { 'idempotent-replayed': 'true' },
+        } satisfies Reply;
+    },
+    after: async (request) => {
+      const claim = claimOf(request);
+      if (claim === undefined) return;
+      const reply = request.response as Reply;
+      const { idempotency: service } = await import('#lib/wiring/idempotency');
+      // The work is done: a reply that cannot be stored is logged, never turned into an error.
+      await service()
+        .complete(claim, { statusCode: reply.statusCode, body: JSON.stringify(reply.body) ?? '' })
+        .catch((error: unknown) =>
+          log.warn('could not store an idempotent reply', { error: describeError(error) }),
+        );
+    },
+    onError: async (request) => {
+      const claim = claimOf(request);
+      if (claim === undefined) return;
+      const { idempotency: service } = await import('#lib/wiring/idempotency');
+      await service()
+        .release(claim)
+        .catch((error: unknown) =>
+          log.warn('could not give up an idempotency key', { error: describeError(error) }),
+        );
     },
   };
 }

@@ -194,14 +194,20 @@ test('deployed bundles ship no source maps, and no function turns source maps on
   }
 });
 
-test('browser scripts may send If-None-Match and read Retry-After, Allow, X-Request-Id and ETag', () => {
+test('browser scripts may send If-None-Match and Idempotency-Key, and read what the API adds', () => {
   for (const stage of deployedStages) {
     const apis = resourcesOfType(template(stage).template, 'AWS::ApiGatewayV2::Api');
 
     expect(apis).toHaveLength(1);
     const cors = apis[0]![1].Properties.CorsConfiguration;
-    expect(cors.ExposeHeaders).toEqual(['Retry-After', 'Allow', 'X-Request-Id', 'ETag']);
-    expect(cors.AllowHeaders).toEqual(['Authorization', 'Content-Type', 'If-None-Match']);
+    expect(cors.ExposeHeaders).toEqual([
+      'Retry-After',
+      'Allow',
+      'X-Request-Id',
+      'ETag',
+      'Idempotent-Replayed',
+    ]);
+    expect(cors.AllowHeaders).toEqual(['Authorization', 'Content-Type', 'If-None-Match', 'Idempotency-Key']);
   }
 });
 
