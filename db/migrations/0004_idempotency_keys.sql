@@ -2,7 +2,7 @@ CREATE TABLE `idempotency_keys` (
 	`id` bigint unsigned AUTO_INCREMENT NOT NULL,
 	`owner_id` bigint unsigned NOT NULL,
 	`route` varchar(64) NOT NULL,
-	`idempotency_key` varchar(255) NOT NULL,
+	`idempotency_key` varbinary(255) NOT NULL,
 	`request_hash` char(64) NOT NULL,
 	`status_code` smallint unsigned,
 	`response_body` mediumtext,

@@ -6,6 +6,7 @@ import {
   mysqlTable,
   smallint,
   uniqueIndex,
+  varbinary,
   varchar,
 } from 'drizzle-orm/mysql-core';
 import { id, timestamp, timestamps } from './columns';
@@ -13,7 +14,7 @@ import { id, timestamp, timestamps } from './columns';
 /**
  * Idempotency keys (lib/idempotency/service.ts): the first request with a key claims it by inserting its row,
  * which the unique key lets only one request do; its reply is stored there for the retries. No foreign key
- * to users: owner 0 is a request without a user (registration), and a claim outlives nothing it refers to.
+ * to users: owner 0 is a request without a user, and a claim outlives nothing it refers to.
  */
 export const idempotencyKeys = mysqlTable(
   'idempotency_keys',
@@ -21,7 +22,8 @@ export const idempotencyKeys = mysqlTable(
     id: id(),
     ownerId: bigint('owner_id', { mode: 'number', unsigned: true }).notNull(),
     route: varchar('route', { length: 64 }).notNull(),
-    key: varchar('idempotency_key', { length: 255 }).notNull(),
+    /** Binary: keys are compared byte for byte (`abc` is not `ABC`), unlike the database's text collation. */
+    key: varbinary('idempotency_key', { length: 255 }).notNull(),
     requestHash: char('request_hash', { length: 64 }).notNull(),
     /** Null while the first request runs. */
     statusCode: smallint('status_code', { unsigned: true }),

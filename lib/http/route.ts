@@ -309,7 +309,9 @@ const idempotencyKeyFormat = /^[\x21-\x7e]{1,255}$/;
 /**
  * Idempotency-Key (route option `idempotent`), after authentication and validation: the key is claimed for
  * this user and route, or the first reply with it is replayed (`Idempotent-Replayed: true`). The reply is
- * stored once the handler has one; a failed request gives the key up, so a retry runs again.
+ * stored once the handler has one. A request refused (4xx) wrote nothing and gives the key up, so a retry runs
+ * again; after a 5xx (a lost connection, a deadline, a timeout) the create may have happened, so the claim
+ * stays until it is taken over as abandoned.
  */
 function idempotency(): Middleware {
   const claimOf = (request: RouteRequest) => input(request).idempotencyClaim as number | undefined;
@@ -325,8 +327,9 @@ function idempotency(): Middleware {
         ownerId: (input(request).user as AuthUser | undefined)?.id ?? 0,
         route: routeOf(event),
         key,
-        // The body as parsed (the JSON parser replaced the text): the same content, however it was spaced.
-        requestHash: requestHashOf(event.rawPath ?? '', JSON.stringify(event.body ?? null)),
+        // What validation kept (in the schemas' order, unknown fields dropped): the same request, however the
+        // client spelled its JSON or encoded its path.
+        requestHash: requestHashOf(JSON.stringify({ path: input(request).path, body: input(request).body })),
       });
       if (outcome.run) input(request).idempotencyClaim = outcome.claimId;
       else
@@ -341,16 +344,20 @@ function idempotency(): Middleware {
       if (claim === undefined) return;
       const reply = request.response as Reply;
       const { idempotency: service } = await import('#lib/wiring/idempotency');
-      // The work is done: a reply that cannot be stored is logged, never turned into an error.
+      const stored = { statusCode: reply.statusCode, body: JSON.stringify(reply.body) ?? '' };
+      // The work is done: a reply that cannot be stored (twice) is logged, never turned into an error; its
+      // claim is then taken over as abandoned.
       await service()
-        .complete(claim, { statusCode: reply.statusCode, body: JSON.stringify(reply.body) ?? '' })
+        .complete(claim, stored)
+        .catch(() => service().complete(claim, stored))
         .catch((error: unknown) =>
-          log.warn('could not store an idempotent reply', { error: describeError(error) }),
+          log.error('could not store an idempotent reply', { error: describeError(error) }),
         );
     },
     onError: async (request) => {
       const claim = claimOf(request);
-      if (claim === undefined) return;
+      // errorHandler's onError has run: the reply is decided.
+      if (claim === undefined || (request.response?.statusCode ?? 500) >= 500) return;
       const { idempotency: service } = await import('#lib/wiring/idempotency');
       await service()
         .release(claim)

@@ -1,10 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Invalid, StillRunning } from '#lib/errors';
+import { describeError, log } from '#lib/log';
 
 /**
  * Idempotent creates (the Idempotency-Key header): a client that retries a POST after a lost reply gets the
- * first reply again instead of a second article, comment or account. Keys belong to their user (0: a request
- * without one, registration) and their route, and are kept `keptForMs` (24 h).
+ * first reply again instead of a second article or comment. Keys belong to their user (0: a request without
+ * one) and their route, and are kept `keptForMs` (24 h).
  */
 
 /** A reply as it was sent: its status and its JSON body, serialised. */
@@ -82,7 +83,13 @@ export function idempotencyService(store: IdempotencyStore, options = defaultIde
         const now = new Date();
         const claimId = await store.claim(request, new Date(now.getTime() + options.keptForMs));
         if (claimId !== undefined) {
-          if (Math.random() * options.sweepEvery < 1) await store.purgeExpired(now, 100);
+          // Housekeeping: its failure must not strand the claim just made.
+          if (Math.random() * options.sweepEvery < 1)
+            await store
+              .purgeExpired(now, 100)
+              .catch((error: unknown) =>
+                log.warn('could not sweep expired idempotency keys', { error: describeError(error) }),
+              );
           return { run: true, claimId };
         }
         const found = await store.find(request);

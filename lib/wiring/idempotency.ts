@@ -7,6 +7,5 @@ import { lazy } from '#lib/lazy';
 /** What route() loads on demand for a request with an Idempotency-Key (the `idempotent` route option). */
 export const idempotency = lazy(() => idempotencyService(idempotencyRepository(database())));
 
-/** What a request with a key asked: its path (a comment's article) and its body. */
-export const requestHashOf = (path: string, body: string) =>
-  createHash('sha256').update(path).update('\n').update(body).digest('hex');
+/** What a request with a key asked (its validated path and body, as JSON). */
+export const requestHashOf = (request: string) => createHash('sha256').update(request).digest('hex');
