@@ -13,7 +13,7 @@ export function idempotencyRepository(db: Database): IdempotencyStore {
     and(eq(idempotencyKeys.ownerId, ownerId), eq(idempotencyKeys.route, route), eq(idempotencyKeys.key, key));
 
   return {
-    async claim({ ownerId, route, key, requestHash }, expiresAt) {
+    async claim({ ownerId, route, key }, requestHash, expiresAt) {
       try {
         const [inserted] = await db
           .insert(idempotencyKeys)

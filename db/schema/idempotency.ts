@@ -14,7 +14,8 @@ import { id, timestamp, timestamps } from './columns';
 /**
  * Idempotency keys (lib/idempotency/service.ts): the first request with a key claims it by inserting its row,
  * which the unique key lets only one request do; its reply is stored there for the retries. No foreign key
- * to users: owner 0 is a request without a user, and a claim outlives nothing it refers to.
+ * to users: owner 0 is a request without a user (registration), and a claim outlives nothing it refers to.
+ * `request_hash` and `response_body` are an HMAC and a sealed reply (lib/wiring/idempotency.ts).
  */
 export const idempotencyKeys = mysqlTable(
   'idempotency_keys',

@@ -4,7 +4,7 @@ import { route } from '#lib/http/route';
 import { users } from '#lib/wiring/services';
 import { NewUser } from '#lib/users/schemas';
 
-export const handler = route({ auth: 'none', body: NewUser }, async ({ body }) => {
+export const handler = route({ auth: 'none', body: NewUser, idempotent: true }, async ({ body }) => {
   const user = await users().register(body.user);
   countEvent('Registrations');
   return created({ user });

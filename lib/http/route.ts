@@ -322,14 +322,16 @@ function idempotency(): Middleware {
       if (key === undefined) return;
       if (!idempotencyKeyFormat.test(key))
         throw new HttpProblem(422, { idempotencyKey: ['must be 1 to 255 visible ASCII characters'] });
-      const { idempotency: service, requestHashOf } = await import('#lib/wiring/idempotency');
+      const { idempotency: service, requestHashesOf } = await import('#lib/wiring/idempotency');
       const outcome = await service().begin({
         ownerId: (input(request).user as AuthUser | undefined)?.id ?? 0,
         route: routeOf(event),
         key,
         // What validation kept (in the schemas' order, unknown fields dropped): the same request, however the
         // client spelled its JSON or encoded its path.
-        requestHash: requestHashOf(JSON.stringify({ path: input(request).path, body: input(request).body })),
+        requestHashes: requestHashesOf(
+          JSON.stringify({ path: input(request).path, body: input(request).body }),
+        ),
       });
       if (outcome.run) input(request).idempotencyClaim = outcome.claimId;
       else

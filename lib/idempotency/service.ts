@@ -4,8 +4,8 @@ import { describeError, log } from '#lib/log';
 
 /**
  * Idempotent creates (the Idempotency-Key header): a client that retries a POST after a lost reply gets the
- * first reply again instead of a second article or comment. Keys belong to their user (0: a request without
- * one) and their route, and are kept `keptForMs` (24 h).
+ * first reply again instead of a second article, comment or account. Keys belong to their user (0: a request
+ * without one, registration) and their route, and are kept `keptForMs` (24 h).
  */
 
 /** A reply as it was sent: its status and its JSON body, serialised. */
@@ -19,8 +19,11 @@ export interface KeyedRequest {
   /** API Gateway's route key (`POST /api/articles`). */
   route: string;
   key: string;
-  /** A digest of what was asked (path and body): the same key with another request is refused. */
-  requestHash: string;
+  /**
+   * Digests of what was asked (path and body), the first to store, any to match (one per current secret):
+   * the same key with another request is refused.
+   */
+  requestHashes: [string, ...string[]];
 }
 
 export interface Claim {
@@ -28,15 +31,21 @@ export interface Claim {
   requestHash: string;
   /** The reply, once the first request has one; undefined while it runs. */
   reply?: StoredReply;
+  /** A reply was stored, but can no longer be read (the secret it was sealed with is gone): run again. */
+  unreadable?: boolean;
   createdAt: Date;
   expiresAt: Date;
 }
 
 /** Where claims live: a table with a unique key on (owner, route, key), so one claim wins a race. */
 export interface IdempotencyStore {
-  /** Inserts a claim; its id, or undefined when one exists for (owner, route, key) already. */
-  claim(request: KeyedRequest, expiresAt: Date): Promise<number | undefined>;
-  find(request: Omit<KeyedRequest, 'requestHash'>): Promise<Claim | undefined>;
+  /** Inserts a claim with `requestHash`; its id, or undefined when one exists for (owner, route, key). */
+  claim(
+    request: Omit<KeyedRequest, 'requestHashes'>,
+    requestHash: string,
+    expiresAt: Date,
+  ): Promise<number | undefined>;
+  find(request: Omit<KeyedRequest, 'requestHashes'>): Promise<Claim | undefined>;
   complete(id: number, reply: StoredReply): Promise<void>;
   /** Deletes the claim `id` (a failed request, an expired or abandoned claim) so the key can be used again. */
   release(id: number): Promise<void>;
@@ -81,7 +90,11 @@ export function idempotencyService(store: IdempotencyStore, options = defaultIde
       const deadline = Date.now() + options.waitMs;
       for (;;) {
         const now = new Date();
-        const claimId = await store.claim(request, new Date(now.getTime() + options.keptForMs));
+        const claimId = await store.claim(
+          request,
+          request.requestHashes[0],
+          new Date(now.getTime() + options.keptForMs),
+        );
         if (claimId !== undefined) {
           // Housekeeping: its failure must not strand the claim just made.
           if (Math.random() * options.sweepEvery < 1)
@@ -95,13 +108,15 @@ export function idempotencyService(store: IdempotencyStore, options = defaultIde
         const found = await store.find(request);
         // Released meanwhile (the first request failed): claim it again.
         if (!found) continue;
+        // Given up: a claim left without a reply too long, or a reply no current secret can open.
         const abandoned =
-          !found.reply && now.getTime() - found.createdAt.getTime() > options.abandonedAfterMs;
+          found.unreadable ||
+          (!found.reply && now.getTime() - found.createdAt.getTime() > options.abandonedAfterMs);
         if (found.expiresAt <= now || abandoned) {
           await store.release(found.id);
           continue;
         }
-        if (found.requestHash !== request.requestHash)
+        if (!request.requestHashes.includes(found.requestHash))
           throw new Invalid({ [field]: ['was used with a different request'] });
         if (found.reply) return { run: false, reply: found.reply };
         if (Date.now() >= deadline) throw new StillRunning(field, 1);

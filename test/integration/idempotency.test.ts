@@ -1,9 +1,10 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { closeDatabase } from '#db/client';
 import { api } from '../support/api';
 import { createArticle, registerUser, unique, type TestUser } from '../support/fixtures';
 import { databaseThroughProxy, type DatabaseProxy } from '../support/database-proxy';
 import { asAdmin } from '../support/test-database';
+import { startNewContainer } from '../support/container';
 
 afterAll(closeDatabase);
 
@@ -164,21 +165,58 @@ test('POST /api/articles/{slug}/comments: a retry gets the first comment; the ke
   expect(elsewhere.status).toBe(422);
 });
 
-test('POST /api/users takes no key: a retried registration is refused by the unique username and e-mail', async () => {
-  const username = unique('idem');
-  const body = { user: { username, email: `${username}@example.com`, password: 'password123' } };
-  const headers = { 'idempotency-key': randomUUID() };
+describe('POST /api/users with an Idempotency-Key', () => {
+  const saved = process.env.JWT_SIGNING_KEYS!;
+  const registration = () => {
+    const username = unique('idem');
+    return { user: { username, email: `${username}@example.com`, password: 'password123' } };
+  };
 
-  const first = await api.post('/api/users', body, { headers });
-  const retry = await api.post('/api/users', body, { headers });
+  afterAll(async () => {
+    process.env.JWT_SIGNING_KEYS = saved;
+    await startNewContainer();
+  });
 
-  expect(first.status).toBe(201);
-  expect(retry.status).toBe(409);
-  const [row] = await asAdmin<{ n: number }[]>(
-    'select count(*) as n from idempotency_keys where idempotency_key = ?',
-    [headers['idempotency-key']],
-  );
-  expect(Number(row!.n)).toBe(0);
+  test('a retried registration gets the first reply, tokens included, and keeps no secret in clear', async () => {
+    const body = registration();
+    const headers = { 'idempotency-key': randomUUID() };
+
+    const first = await api.post('/api/users', body, { headers });
+    const retry = await api.post('/api/users', body, { headers });
+
+    expect(first.status).toBe(201);
+    expect(retry.status).toBe(201);
+    expect(retry.body).toEqual(first.body);
+    expect(retry.headers['idempotent-replayed']).toBe('true');
+    const [row] = await asAdmin<{ request_hash: string; response_body: string }[]>(
+      'select request_hash, response_body from idempotency_keys where idempotency_key = ?',
+      [headers['idempotency-key']],
+    );
+    const plainDigest = createHash('sha256')
+      .update(JSON.stringify({ body: { user: body.user } }))
+      .digest('hex');
+    expect(row!.request_hash).not.toBe(plainDigest);
+    for (const secret of [first.body.user.token, first.body.user.refreshToken, body.user.email])
+      expect(row!.response_body.includes(secret)).toBe(false);
+  });
+
+  test('across a signing-key rotation the retry still replays; once the old key is gone it runs again (409)', async () => {
+    const body = registration();
+    const headers = { 'idempotency-key': randomUUID() };
+    const first = await api.post('/api/users', body, { headers });
+    const newest = `rotated=${'n'.repeat(40)}`;
+
+    process.env.JWT_SIGNING_KEYS = `${newest},${saved}`;
+    await startNewContainer();
+    const during = await api.post('/api/users', body, { headers });
+    process.env.JWT_SIGNING_KEYS = newest;
+    await startNewContainer();
+    const after = await api.post('/api/users', body, { headers });
+
+    expect(first.status).toBe(201);
+    expect(during.body).toEqual(first.body);
+    expect(after.status).toBe(409);
+  });
 });
 
 describe('what a retry after an unknown outcome, or a differently spelled request, gets', () => {

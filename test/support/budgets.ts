@@ -9,10 +9,11 @@ export const coldStartRatio = 3.0;
 export const bundleTargetKb = 400;
 
 /**
- * What CI lets no bundle grow past (test/deploy/bundles.test.ts): today's largest bundle with a little room.
+ * What CI lets no bundle grow past (test/deploy/bundles.test.ts): today's largest bundle with a little room
+ * (435 KB: issue 14's caching, page-policy and Idempotency-Key middlewares are in every route's stack).
  * Above bundleTargetKb: README "Performance" says what reaching the target would cost.
  */
-export const bundleCeilingKb = 435;
+export const bundleCeilingKb = 445;
 
 /**
  * Functions whose bundle is mostly the files they serve (the API reference inlines Swagger UI, ~1.9 MB): no

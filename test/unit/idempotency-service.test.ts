@@ -9,20 +9,15 @@ import {
 
 /** A store in memory: one claim per (owner, route, key), as the table's unique key allows. */
 function memoryStore() {
-  const claims = new Map<string, Claim & { request: KeyedRequest }>();
+  const claims = new Map<string, Claim>();
   let nextId = 1;
-  const keyOf = ({ ownerId, route, key }: Omit<KeyedRequest, 'requestHash'>) => `${ownerId} ${route} ${key}`;
+  const keyOf = ({ ownerId, route, key }: Omit<KeyedRequest, 'requestHashes'>) =>
+    `${ownerId} ${route} ${key}`;
   const store: IdempotencyStore = {
-    claim: async (request, expiresAt) => {
+    claim: async (request, requestHash, expiresAt) => {
       if (claims.has(keyOf(request))) return undefined;
       const id = nextId++;
-      claims.set(keyOf(request), {
-        id,
-        request,
-        requestHash: request.requestHash,
-        createdAt: new Date(),
-        expiresAt,
-      });
+      claims.set(keyOf(request), { id, requestHash, createdAt: new Date(), expiresAt });
       return id;
     },
     find: async (request) => claims.get(keyOf(request)),
@@ -37,7 +32,7 @@ function memoryStore() {
   return { store, claims };
 }
 
-const request: KeyedRequest = { ownerId: 7, route: 'POST /api/articles', key: 'k-1', requestHash: 'h1' };
+const request: KeyedRequest = { ownerId: 7, route: 'POST /api/articles', key: 'k-1', requestHashes: ['h1'] };
 const options = { ...defaultIdempotencyOptions, waitMs: 100, pollMs: 10, sweepEvery: Infinity };
 
 test('the first request runs; a retry after its reply gets that reply', async () => {
@@ -98,7 +93,28 @@ test('the same key with other content is refused, even while the first runs', as
   const service = idempotencyService(store, options);
   await service.begin(request);
 
-  await expect(service.begin({ ...request, requestHash: 'h2' })).rejects.toMatchObject({
+  await expect(service.begin({ ...request, requestHashes: ['h2'] })).rejects.toMatchObject({
     errors: { idempotencyKey: ['was used with a different request'] },
   });
+});
+
+test('after a rotation, a digest under any current secret matches; the first is the one stored', async () => {
+  const { store, claims } = memoryStore();
+  const service = idempotencyService(store, options);
+  const first = (await service.begin({ ...request, requestHashes: ['old'] })) as { claimId: number };
+  await service.complete(first.claimId, { statusCode: 201, body: '{}' });
+
+  const retry = await service.begin({ ...request, requestHashes: ['new', 'old'] });
+
+  expect(retry).toEqual({ run: false, reply: { statusCode: 201, body: '{}' } });
+  expect(claims.get('7 POST /api/articles k-1')!.requestHash).toBe('old');
+});
+
+test('a reply no current secret can open is run again, as an abandoned claim is', async () => {
+  const { store, claims } = memoryStore();
+  const service = idempotencyService(store, options);
+  await service.begin(request);
+  claims.get('7 POST /api/articles k-1')!.unreadable = true;
+
+  expect((await service.begin(request)).run).toBe(true);
 });
