@@ -5,7 +5,7 @@ import { created } from '#lib/http/responses';
 import { route } from '#lib/http/route';
 
 export const handler = route(
-  { auth: 'required', body: NewArticle, idempotent: true },
+  { auth: 'required', body: NewArticle, idempotent: () => import('#lib/wiring/idempotency') },
   async ({ body, user }) => {
     const article = await articles().create(user.id, body.article);
     countEvent('ArticlesCreated');

@@ -6,7 +6,7 @@ import { route } from '#lib/http/route';
 import { slugPath } from '#lib/http/schemas';
 
 export const handler = route(
-  { auth: 'required', path: slugPath, body: NewComment, idempotent: true },
+  { auth: 'required', path: slugPath, body: NewComment, idempotent: () => import('#lib/wiring/idempotency') },
   async ({ body, path, user }) => {
     const comment = await comments().create(user.id, path.slug, body.comment.body);
     countEvent('CommentsCreated');

@@ -7,6 +7,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import { setTimeout as sleep } from 'node:timers/promises';
 import type * as z from 'zod/mini';
 import { addLogFields, inRequestScope, roundTrips } from '#lib/request-scope';
+import type * as IdempotencyWiringModule from '#lib/wiring/idempotency';
 import { isWarmUp, maxHoldMs, type WarmUpEvent, type WarmUpReply } from '#lib/deploy/warm-up';
 import { Unauthorized } from '#lib/errors';
 import { describeError, log, useLambdaContext } from '#lib/log';
@@ -47,9 +48,10 @@ export interface RouteOptions<A extends AuthMode, B extends Schema, Q extends Sc
   contentSecurityPolicy?: Record<string, string>;
   /**
    * A create that honours an Idempotency-Key header: a retry with the same key and body gets the first reply
-   * again, without running the handler (lib/idempotency/service.ts).
+   * again, without running the handler (lib/idempotency/service.ts). The route passes the loader of
+   * lib/wiring/idempotency.ts, so only the functions that take a key bundle it.
    */
-  idempotent?: boolean;
+  idempotent?: () => Promise<IdempotencyWiring>;
 }
 
 export interface RouteInput<A extends AuthMode, B extends Schema, Q extends Schema, P extends Schema> {
@@ -67,6 +69,7 @@ export interface RouteInput<A extends AuthMode, B extends Schema, Q extends Sche
   headers: Record<string, string | undefined>;
 }
 
+type IdempotencyWiring = typeof IdempotencyWiringModule;
 type Event = APIGatewayProxyEventV2;
 type Result = APIGatewayProxyStructuredResultV2;
 type RouteContext = Context & { input: Record<string, unknown> };
@@ -149,7 +152,7 @@ function stackFor<A extends AuthMode, B extends Schema, Q extends Schema, P exte
   if (options.body) stack.use(bodySizeLimit()).use(httpJsonBodyParser());
   extend(stack);
   stack.use(validate(options));
-  if (options.idempotent) stack.use(idempotency());
+  if (options.idempotent) stack.use(idempotency(options.idempotent));
   stack.use(errorHandler());
   const run = stack.handler(async (event, context) => {
     // A retry the idempotency middleware answered with the first request's reply: the handler does not run.
@@ -313,7 +316,7 @@ const idempotencyKeyFormat = /^[\x21-\x7e]{1,255}$/;
  * again; after a 5xx (a lost connection, a deadline, a timeout) the create may have happened, so the claim
  * stays until it is taken over as abandoned.
  */
-function idempotency(): Middleware {
+function idempotency(load: () => Promise<IdempotencyWiring>): Middleware {
   const claimOf = (request: RouteRequest) => input(request).idempotencyClaim as number | undefined;
   return {
     before: async (request) => {
@@ -322,7 +325,7 @@ function idempotency(): Middleware {
       if (key === undefined) return;
       if (!idempotencyKeyFormat.test(key))
         throw new HttpProblem(422, { idempotencyKey: ['must be 1 to 255 visible ASCII characters'] });
-      const { idempotency: service, requestHashesOf } = await import('#lib/wiring/idempotency');
+      const { idempotency: service, requestHashesOf } = await load();
       const outcome = await service().begin({
         ownerId: (input(request).user as AuthUser | undefined)?.id ?? 0,
         route: routeOf(event),
@@ -345,7 +348,7 @@ function idempotency(): Middleware {
       const claim = claimOf(request);
       if (claim === undefined) return;
       const reply = request.response as Reply;
-      const { idempotency: service } = await import('#lib/wiring/idempotency');
+      const { idempotency: service } = await load();
       const stored = { statusCode: reply.statusCode, body: JSON.stringify(reply.body) ?? '' };
       // The work is done: a reply that cannot be stored (twice) is logged, never turned into an error; its
       // claim is then taken over as abandoned.
@@ -360,7 +363,7 @@ function idempotency(): Middleware {
       const claim = claimOf(request);
       // errorHandler's onError has run: the reply is decided.
       if (claim === undefined || (request.response?.statusCode ?? 500) >= 500) return;
-      const { idempotency: service } = await import('#lib/wiring/idempotency');
+      const { idempotency: service } = await load();
       await service()
         .release(claim)
         .catch((error: unknown) =>
