@@ -7,6 +7,8 @@ export type FieldErrors = Record<string, string[]>;
 export abstract class DomainError extends Error {
   abstract readonly kind:
     'invalid' | 'unauthorized' | 'forbidden' | 'not_found' | 'conflict' | 'rate_limited';
+  /** Set when the client may try again after this many seconds (sent as Retry-After). */
+  readonly retryAfterSeconds?: number;
   constructor(readonly errors: FieldErrors) {
     super(
       Object.entries(errors)
@@ -53,7 +55,7 @@ export class StillRunning extends DomainError {
   readonly kind = 'conflict';
   constructor(
     field: string,
-    readonly retryAfterSeconds: number,
+    override readonly retryAfterSeconds: number,
   ) {
     super({ [field]: ['is in use by a request still running, retry later'] });
   }
@@ -64,7 +66,7 @@ export class TooManyAttempts extends DomainError {
   readonly kind = 'rate_limited';
   constructor(
     field: string,
-    readonly retryAfterSeconds: number,
+    override readonly retryAfterSeconds: number,
   ) {
     super({ [field]: ['too many failed attempts, retry later'] });
   }

@@ -1,11 +1,4 @@
-import {
-  DomainError,
-  foundIn,
-  isUnavailable,
-  StillRunning,
-  TooManyAttempts,
-  type FieldErrors,
-} from '#lib/errors';
+import { DomainError, foundIn, isUnavailable, type FieldErrors } from '#lib/errors';
 import { HttpProblem } from './problems';
 
 export interface ErrorReply {
@@ -36,7 +29,7 @@ export function toErrorReply(error: unknown, requestId: string): ErrorReply {
     return {
       statusCode: statusOf[domain.kind],
       errors: domain.errors,
-      ...((domain instanceof TooManyAttempts || domain instanceof StillRunning) && {
+      ...(domain.retryAfterSeconds !== undefined && {
         headers: { 'retry-after': String(domain.retryAfterSeconds) },
       }),
     };

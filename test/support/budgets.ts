@@ -10,7 +10,7 @@ export const bundleTargetKb = 400;
 
 /**
  * What CI lets no bundle grow past (test/deploy/bundles.test.ts): today's largest bundle with a little room
- * (435 KB: issue 14's caching, page-policy and Idempotency-Key middlewares are in every route's stack).
+ * (issue 14's caching and page-policy middlewares are in every route's stack).
  * Above bundleTargetKb: README "Performance" says what reaching the target would cost.
  */
 export const bundleCeilingKb = 445;
