@@ -8,6 +8,7 @@ import { parseEnv } from 'node:util';
 import { accountNamesFor, functionEnvironment, provisionUsers } from '#db/accounts';
 import { migrateDatabase } from '#db/migrate';
 import { databaseOf, serverOf, urlFor } from '#db/urls';
+import { avatarEnvironmentFor, startLocalS3 } from './local-s3';
 import { developmentDatabaseUrl } from './local-server';
 import { demoPassword, seedDatabase } from './seed';
 
@@ -78,7 +79,7 @@ function fixFor(error: unknown): string | undefined {
     case 'ER_CANNOT_USER':
       return 'DATABASE_URL must name an administrator (it creates the database and its users), e.g. mysql://root@127.0.0.1:3306';
     case 'EADDRINUSE':
-      return 'another process (another npm run dev?) holds the port: set PORT and LAMBDA_PORT in .env or the shell';
+      return 'another process (another npm run dev?) holds the port: set PORT, LAMBDA_PORT and S3_PORT in .env or the shell';
     default:
       return undefined;
   }
@@ -110,8 +111,10 @@ async function main(): Promise<void> {
   for (const name of Object.keys(localSecrets))
     if (!env[name])
       throw new Error(`${name} is empty in .env: fill it in, or delete .env to have it generated`);
-  const ports = [Number(env.PORT || 3000), Number(env.LAMBDA_PORT || 3002)];
-  await step(`listen on ports ${ports.join(' and ')}`, () => Promise.all(ports.map(portFree)));
+  const s3Port = Number(env.S3_PORT || 4569);
+  const ports = [Number(env.PORT || 3000), Number(env.LAMBDA_PORT || 3002), s3Port];
+  const named = `${ports.slice(0, -1).join(', ')} and ${ports.at(-1)}`;
+  await step(`listen on ports ${named}`, () => Promise.all(ports.map(portFree)));
 
   // An administrator's connection (root locally) creates the database and the service's users.
   const adminUrl = await step('find a database server', () => developmentDatabaseUrl());
@@ -131,6 +134,16 @@ async function main(): Promise<void> {
       ? `migrated ${where}; demo data already present`
       : `migrated and seeded ${where} (demo users jake, jane, alex @example.com, password ${demoPassword})`,
   );
+  // The avatar bucket and its CDN, offline: pictures stay under .local/s3 between runs.
+  const s3 = await step(`start the local S3 server on port ${s3Port}`, () =>
+    startLocalS3({
+      port: s3Port,
+      bucket: 'avatars',
+      directory: path.join(root, '.local', 's3'),
+      corsOrigins: env.CORS_ORIGINS || '*',
+    }),
+  );
+  console.log(`avatars are uploaded to and served from ${s3.bucketUrl}`);
   // Node 24 (this process's node) first on PATH: the serverless script starts with `#!/usr/bin/env node`.
   const child = spawn(
     path.join(bin, 'serverless'),
@@ -142,6 +155,7 @@ async function main(): Promise<void> {
         ...env,
         // The local stage's database (serverless.yml reads these); secrets reach the functions from .env.
         ...functionEnvironment(server, database, app),
+        ...avatarEnvironmentFor(s3),
         PATH: [path.dirname(process.execPath), bin, env.PATH].join(path.delimiter),
       },
     },

@@ -48,6 +48,15 @@ export interface CacheSettings {
   tagsTtlSeconds?: number;
 }
 
+export interface AvatarSettings {
+  bucket: string;
+  region: string;
+  /** Where upload forms are sent: the bucket's endpoint (offline, the local S3 server's bucket URL). */
+  uploadUrl: string;
+  /** The stage's avatar CDN (CloudFront) URL, ending in `/`: stored pictures are read through it. */
+  publicUrl: string;
+}
+
 const required = z.string().check(z.minLength(1, { error: 'is not set' }));
 const optional = z.optional(z.string());
 const withDefault = (fallback: string) => z._default(z.optional(z.string()), fallback);
@@ -172,6 +181,53 @@ export function loadCacheSettings(env: NodeJS.ProcessEnv): CacheSettings {
   const settings = parseSettings(env, { TAGS_CACHE_SECONDS: z.optional(secondsOrNone) });
   return { tagsTtlSeconds: settings.TAGS_CACHE_SECONDS };
 }
+
+/** A URL ending in `/`, so a key can be appended to it. */
+const baseUrl = z.pipe(
+  z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }),
+  z.transform((value) => (value.endsWith('/') ? value : `${value}/`)),
+);
+
+export function loadAvatarSettings(env: NodeJS.ProcessEnv): AvatarSettings {
+  const settings = parseSettings(env, {
+    AVATAR_BUCKET: required,
+    AVATAR_UPLOAD_URL: baseUrl,
+    AVATAR_PUBLIC_URL: baseUrl,
+    AWS_REGION: required,
+  });
+  return {
+    bucket: settings.AVATAR_BUCKET,
+    region: settings.AWS_REGION,
+    uploadUrl: settings.AVATAR_UPLOAD_URL,
+    publicUrl: settings.AVATAR_PUBLIC_URL,
+  };
+}
+
+/** The stage's avatar CDN URL for functions that only check image URLs (PUT /api/user); unset, none. */
+export function loadAvatarPublicUrl(env: NodeJS.ProcessEnv): string | undefined {
+  return parseSettings(env, { AVATAR_PUBLIC_URL: z.optional(baseUrl) }).AVATAR_PUBLIC_URL;
+}
+
+/**
+ * The function's own AWS credentials, as Lambda hands them to it (its role's, temporary), read on each
+ * call: what signs an upload form must be the role's current credentials.
+ */
+export function awsCredentials(env: NodeJS.ProcessEnv = process.env) {
+  const settings = parseSettings(env, {
+    AWS_ACCESS_KEY_ID: required,
+    AWS_SECRET_ACCESS_KEY: required,
+    AWS_SESSION_TOKEN: optional,
+  });
+  return {
+    accessKeyId: settings.AWS_ACCESS_KEY_ID,
+    secretAccessKey: settings.AWS_SECRET_ACCESS_KEY,
+    sessionToken: settings.AWS_SESSION_TOKEN,
+  };
+}
+
+export const avatarSettings = lazy(() => loadAvatarSettings(process.env));
+
+export const avatarPublicUrl = lazy(() => loadAvatarPublicUrl(process.env));
 
 export const databaseSettings = lazy(() => loadDatabaseSettings(process.env));
 

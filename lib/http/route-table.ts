@@ -12,6 +12,7 @@ export const routeTable: Readonly<Record<string, readonly string[]>> = {
   '/api/users/logout': ['POST'],
   '/api/user': ['DELETE', 'GET', 'PUT'],
   '/api/user/sessions': ['DELETE'],
+  '/api/user/image': ['POST'],
   '/api/profiles/{username}': ['GET'],
   '/api/profiles/{username}/follow': ['DELETE', 'POST'],
   '/api/articles': ['GET', 'POST'],

@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { avatarPublicUrl } from '#lib/config/env';
 import { changesSomeField, envelope, text, transformed } from '#lib/http/schemas';
 
 export const username = text(64).check(
@@ -11,6 +12,20 @@ export const password = z.string().check(z.minLength(8), z.maxLength(128));
 /** Optional profile text: "" and null both clear it. */
 const clearable = <S extends z.core.$ZodType<string>>(schema: S) =>
   transformed(z.nullable(z.union([z.literal(''), schema])), (value) => value || null);
+
+/**
+ * A picture's URL: https, or under the stage's avatar CDN URL (offline: the local S3 server, on http). Never
+ * http elsewhere (mixed content, and readable in transit), and never `javascript:` or `data:`.
+ */
+const isHttps = (url: string) => URL.parse(url)?.protocol === 'https:';
+const onAvatarCdn = (url: string) => {
+  const cdn = avatarPublicUrl();
+  return cdn !== undefined && url.startsWith(cdn);
+};
+const imageUrl = z.url({ protocol: /^https?$/ }).check(
+  z.maxLength(2048),
+  z.refine((url) => isHttps(url) || onAvatarCdn(url), { error: 'must be an https URL' }),
+);
 
 export const NewUser = envelope('user', z.object({ username, email, password }));
 
@@ -30,7 +45,7 @@ export const UserUpdate = envelope(
       email: z.optional(email),
       password: z.optional(password),
       bio: z.optional(clearable(z.string().check(z.trim(), z.maxLength(2000)))),
-      image: z.optional(clearable(z.url({ protocol: /^https?$/ }).check(z.maxLength(2048)))),
+      image: z.optional(clearable(imageUrl)),
     })
     .check(changesSomeField()),
 );

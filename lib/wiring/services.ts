@@ -10,9 +10,10 @@ import { sessionService } from '#lib/auth/sessions';
 import { loginThrottle } from '#lib/auth/throttle';
 import { signAccessToken } from '#lib/auth/tokens';
 import { commentService } from '#lib/comments/service';
-import { cacheSettings } from '#lib/config/env';
+import { avatarSettings, awsCredentials, cacheSettings } from '#lib/config/env';
 import { expiring, lazy } from '#lib/lazy';
 import { profileService } from '#lib/profiles/service';
+import { avatarUploads } from '#lib/uploads/avatars';
 import { userService } from '#lib/users/service';
 
 /**
@@ -46,3 +47,6 @@ export const sessions = /* @__PURE__ */ lazy(() =>
 export const users = /* @__PURE__ */ lazy(() =>
   userService(userRepository(database()), sessions(), loginThrottle(loginAttemptRepository(database()))),
 );
+
+/** Upload forms for avatars, signed with the function's own role credentials (it may put only avatars). */
+export const avatars = /* @__PURE__ */ lazy(() => avatarUploads(avatarSettings(), () => awsCredentials()));

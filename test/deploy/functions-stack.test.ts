@@ -339,7 +339,22 @@ each('%s: each function has a role of its own that lists only its own resources'
           Resource: arn('secretsmanager', `secret:conduit/${s.stage}/db/app-??????`),
         },
       ]);
-      expect(actions.filter((action) => !/^(logs|ssm|secretsmanager|ec2):/.test(action))).toEqual([]);
+      // The avatar form is signed with its role's credentials: that role alone may put avatars.
+      const storage = statements.filter(({ Action }) =>
+        Action.some((action: string) => action.startsWith('s3:')),
+      );
+      expect(storage).toEqual(
+        fn.Properties.Handler === 'functions/user/image.handler'
+          ? [
+              {
+                Effect: 'Allow',
+                Action: ['s3:PutObject'],
+                Resource: { 'Fn::Sub': '${AvatarBucket.Arn}/avatars/*' },
+              },
+            ]
+          : [],
+      );
+      expect(actions.filter((action) => !/^(logs|ssm|secretsmanager|ec2|s3):/.test(action))).toEqual([]);
     }
   }
 });

@@ -445,7 +445,12 @@ describe('scenario check', () => {
     expect(resources.ScenarioCheckErrorsOrThrottlesAlarm!.Properties.Threshold).toBe(1);
     const alarmOnly = { Resources: { ScenarioCheckAlarm: resources.ScenarioCheckAlarm } };
     expect(schemaProblems(alarmOnly as CloudFormationTemplate)).toEqual([]);
-    expect(referenceProblems({ Resources: resources } as CloudFormationTemplate)).toEqual([]);
+    expect(
+      referenceProblems({
+        Resources: resources,
+        Conditions: prod.template.Conditions,
+      } as CloudFormationTemplate),
+    ).toEqual([]);
   });
 
   test('takes its period from the schedule: one period per run', () => {

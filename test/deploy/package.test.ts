@@ -44,7 +44,8 @@ const allowedEnvironment = [
 /**
  * Social sign-in alone also learns the providers' client ids (public, per stage); the hook, how many to
  * warm; the migrate function, the names of the database secrets it reads; the scenario check, the API's URL;
- * the health check, the version it reports; the tags, how long to keep them.
+ * the health check, the version it reports; the tags, how long to keep them; the avatar form, the bucket
+ * and the URLs; the user update, which image URLs may be http.
  */
 const extraEnvironment: Record<string, string[]> = {
   'functions/users/social.handler': ['GOOGLE_CLIENT_IDS', 'APPLE_CLIENT_IDS', 'KAKAO_CLIENT_IDS'],
@@ -53,6 +54,8 @@ const extraEnvironment: Record<string, string[]> = {
   'functions/ops/scenario-check.handler': ['SCENARIO_URL'],
   'functions/health/get.handler': ['SERVICE_VERSION'],
   'functions/tags/list.handler': ['TAGS_CACHE_SECONDS'],
+  'functions/user/image.handler': ['AVATAR_BUCKET', 'AVATAR_UPLOAD_URL', 'AVATAR_PUBLIC_URL'],
+  'functions/user/update.handler': ['AVATAR_PUBLIC_URL'],
 };
 
 const functionsOf = (stage: (typeof deployedStages)[number]) =>

@@ -22,6 +22,7 @@ interface Checkout {
   database: string;
   port: number;
   lambdaPort: number;
+  s3Port: number;
   dev?: ChildProcess;
   log: string[];
 }
@@ -69,6 +70,7 @@ function spawnDev(checkout: Checkout, overrides: Record<string, string> = {}): C
       DB_NAME: checkout.database,
       PORT: String(checkout.port),
       LAMBDA_PORT: String(checkout.lambdaPort),
+      S3_PORT: String(checkout.s3Port),
       ...overrides,
     },
   });
@@ -120,6 +122,7 @@ beforeAll(async () => {
       database: `conduit_e2e_${name}_${run}`,
       port: await freePort(),
       lambdaPort: await freePort(),
+      s3Port: await freePort(),
       log: [],
     });
 });
@@ -179,9 +182,9 @@ describe('a failing npm run dev names the step and the fix', () => {
     // Assert
     expect(code).toBe(1);
     expect(output).toContain(
-      `npm run dev could not listen on ports ${b.port} and ${a.lambdaPort}: port ${b.port} is taken`,
+      `npm run dev could not listen on ports ${b.port}, ${a.lambdaPort} and ${a.s3Port}: port ${b.port} is taken`,
     );
-    expect(output).toMatch(/fix: .*set PORT and LAMBDA_PORT/);
+    expect(output).toMatch(/fix: .*set PORT, LAMBDA_PORT and S3_PORT/);
   });
 
   test('an unreachable server', async () => {
@@ -190,6 +193,7 @@ describe('a failing npm run dev names the step and the fix', () => {
       DATABASE_URL: 'mysql://root@127.0.0.1:1',
       PORT: String(await freePort()),
       LAMBDA_PORT: String(await freePort()),
+      S3_PORT: String(await freePort()),
     });
 
     // Assert

@@ -3,6 +3,7 @@ import { closeSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { exportJWK } from 'jose';
+import { avatarEnvironmentFor, startLocalS3, type LocalS3 } from '../../scripts/local-s3';
 import { startIdentityProvider, type IdentityProvider } from './identity-provider';
 import { createTestDatabase, dropTestDatabase, functionEnvironmentOf } from './test-database';
 
@@ -10,13 +11,15 @@ const root = path.resolve(__dirname, '../..');
 const bin = path.join(root, 'node_modules', '.bin');
 const startupTimeoutMs = 120_000;
 
-/** The local stand-in for Google, Apple and Kakao, kept for e2e-teardown.ts (same process). */
+/** The local stand-ins (Google, Apple and Kakao; the avatar bucket), kept for e2e-teardown.ts (same process). */
 export const e2eIdentityProvider: { current?: IdentityProvider } = {};
+export const e2eS3: { current?: LocalS3 } = {};
 
 /**
- * Runs once in Jest's parent process: a throw-away database, a local identity provider, and `serverless
- * offline` on free ports serving both. Workers inherit CONDUIT_E2E_URL and CONDUIT_E2E_IDP (the provider's
- * private key, to sign ID tokens); e2e-teardown.ts stops the servers and drops the database.
+ * Runs once in Jest's parent process: a throw-away database, a local identity provider, a local S3 server
+ * (the avatar bucket), and `serverless offline` on free ports serving them. Workers inherit CONDUIT_E2E_URL,
+ * CONDUIT_E2E_IDP (the provider's private key, to sign ID tokens) and CONDUIT_E2E_S3 (the bucket's URL);
+ * e2e-teardown.ts stops the servers and drops the database.
  */
 export default async function setup(): Promise<void> {
   const database = await createTestDatabase('e2e');
@@ -24,12 +27,25 @@ export default async function setup(): Promise<void> {
   const idp = (e2eIdentityProvider.current = await startIdentityProvider());
   process.env.CONDUIT_E2E_IDP = JSON.stringify({ jwk: await exportJWK(idp.privateKey), kid: idp.kid });
   try {
-    const offline = await startOffline('e2e', { ...functionEnvironmentOf(database), ...idp.environment() });
+    const s3 = (e2eS3.current = await startLocalS3({
+      port: 0,
+      bucket: 'avatars',
+      directory: path.join(root, '.local', `s3-e2e-${process.pid}`),
+      corsOrigins: '*',
+      temporary: true,
+    }));
+    process.env.CONDUIT_E2E_S3 = s3.bucketUrl;
+    const offline = await startOffline('e2e', {
+      ...functionEnvironmentOf(database),
+      ...idp.environment(),
+      ...avatarEnvironmentFor(s3),
+    });
     process.env.CONDUIT_E2E_PID = String(offline.pid);
     process.env.CONDUIT_E2E_WORK_FOLDER = offline.workFolder;
     process.env.CONDUIT_E2E_URL = offline.url;
   } catch (error) {
     await idp.stop();
+    await e2eS3.current?.stop();
     await dropTestDatabase(database);
     throw error;
   }

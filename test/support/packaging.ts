@@ -25,10 +25,12 @@ export interface Resource {
   Properties: Record<string, any>;
   DependsOn?: string | string[];
   DeletionPolicy?: string;
+  UpdateReplacePolicy?: string;
   UpdatePolicy?: Record<string, any>;
 }
 
 export interface Template {
+  Conditions?: Record<string, any>;
   Resources: Record<string, Resource>;
   Outputs?: Record<string, any>;
 }
