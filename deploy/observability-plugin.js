@@ -7,7 +7,8 @@
  *    notifies it on ALARM and on OK, so whoever was paged also hears of the recovery;
  *  - alarms on what users feel: the API's 5xx rate (API Gateway's own count, which also sees what never
  *    reached a function), each route's p99 latency, each function's crashes, timeouts and throttles, the
- *    database proxy's connection pool, and the scenario check (a scheduled walk along a user's path);
+ *    database proxy's connection pool, the scenario check (a scheduled walk along a user's path), and each
+ *    dead-letter queue that holds anything (work that failed every attempt);
  *  - a CloudWatch dashboard `<service>-<stage>` with the same figures, where each alarm's description sends
  *    the reader first.
  *
@@ -40,6 +41,8 @@ class Observability {
               ],
             },
             scenarioFunction: { type: 'string' },
+            // Dead-letter queues (logical ids) and the function whose failed messages land in each.
+            deadLetterQueues: { type: 'object', additionalProperties: { type: 'string' } },
           },
           required: ['alarmEmail', 'proxyName'],
           additionalProperties: false,
@@ -68,6 +71,7 @@ class Observability {
       ...functions.map((fn) => this.failureAlarm(context, fn)),
       this.proxyConnectionsAlarm(context),
       this.scenarioAlarm(context),
+      ...this.deadLetterAlarms(context),
     );
     for (const { Properties } of Object.values(alarms)) {
       Object.assign(Properties, {
@@ -94,6 +98,7 @@ class Observability {
       // and a statement gives up after 2 s (db/client.ts), so a p99 that high means waiting, not working.
       latencyP99Ms: Number(custom.latencyP99Ms ?? 1000),
       scenarioFunction: custom.scenarioFunction ?? 'scenarioCheck',
+      deadLetterQueues: custom.deadLetterQueues ?? {},
     };
   }
 
@@ -384,6 +389,41 @@ class Observability {
       EvaluationPeriods: 3,
       DatapointsToAlarm: 3,
       TreatMissingData: 'breaching',
+    });
+  }
+
+  /**
+   * A dead-letter queue holds the messages its function failed on every receive (a poison message, or a
+   * dependency down for longer than the retries last): one message is one user who was not told something,
+   * so one pages, and the alarm stays on until someone empties the queue (redrives or deletes its messages).
+   */
+  deadLetterAlarms({ settings, functions, prefix }) {
+    return Object.entries(settings.deadLetterQueues).map(([queue, consumer]) => {
+      const fn = functions.find(({ name }) => name === consumer);
+      if (this.resources[queue]?.Type !== 'AWS::SQS::Queue' || !fn)
+        throw new this.serverless.classes.Error(
+          `observability: dead-letter queue ${queue} must be an AWS::SQS::Queue of the template, and ${consumer} a function`,
+        );
+      const name = queue.replace(/([a-z])([A-Z])/g, '$1-$2').toLowerCase();
+      return alarm(`${queue}NotEmptyAlarm`, `${prefix}-${name}-not-empty`, {
+        AlarmDescription: sentences(
+          `${prefix}: the dead-letter queue ${queue} holds messages that ${fn.name} failed on every attempt.`,
+          `First look: log group /aws/lambda/${fn.deployedName}, level = ERROR ("notification failed": the`,
+          'message id and the cause); then the messages themselves (SQS console, "Send and receive messages").',
+          'Runbook: README, Operating the service, "Dead letters".',
+        ),
+        Namespace: 'AWS/SQS',
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [queue, 'QueueName'] } }],
+        Statistic: 'Maximum',
+        Period: 300,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        Threshold: 1,
+        EvaluationPeriods: 1,
+        DatapointsToAlarm: 1,
+        // SQS reports queues with activity; an empty, quiet queue may send nothing.
+        TreatMissingData: 'notBreaching',
+      });
     });
   }
 

@@ -8,6 +8,7 @@ import { parseEnv } from 'node:util';
 import { accountNamesFor, functionEnvironment, provisionUsers } from '#db/accounts';
 import { migrateDatabase } from '#db/migrate';
 import { databaseOf, serverOf, urlFor } from '#db/urls';
+import { startLocalMail } from './local-mail';
 import { avatarEnvironmentFor, startLocalS3 } from './local-s3';
 import { developmentDatabaseUrl } from './local-server';
 import { demoPassword, seedDatabase } from './seed';
@@ -79,7 +80,7 @@ function fixFor(error: unknown): string | undefined {
     case 'ER_CANNOT_USER':
       return 'DATABASE_URL must name an administrator (it creates the database and its users), e.g. mysql://root@127.0.0.1:3306';
     case 'EADDRINUSE':
-      return 'another process (another npm run dev?) holds the port: set PORT, LAMBDA_PORT and S3_PORT in .env or the shell';
+      return 'another process (another npm run dev?) holds the port: set PORT, LAMBDA_PORT, S3_PORT and SES_PORT in .env or the shell';
     default:
       return undefined;
   }
@@ -112,7 +113,8 @@ async function main(): Promise<void> {
     if (!env[name])
       throw new Error(`${name} is empty in .env: fill it in, or delete .env to have it generated`);
   const s3Port = Number(env.S3_PORT || 4569);
-  const ports = [Number(env.PORT || 3000), Number(env.LAMBDA_PORT || 3002), s3Port];
+  const sesPort = Number(env.SES_PORT || 8005);
+  const ports = [Number(env.PORT || 3000), Number(env.LAMBDA_PORT || 3002), s3Port, sesPort];
   const named = `${ports.slice(0, -1).join(', ')} and ${ports.at(-1)}`;
   await step(`listen on ports ${named}`, () => Promise.all(ports.map(portFree)));
 
@@ -144,6 +146,9 @@ async function main(): Promise<void> {
     }),
   );
   console.log(`avatars are uploaded to and served from ${s3.bucketUrl}`);
+  // E-mails, offline: the worker sends through the SES client to aws-ses-v2-local, whose page shows them.
+  const mail = await step(`start the local mail server on port ${sesPort}`, () => startLocalMail(sesPort));
+  console.log(`e-mails (welcome, new follower, new comment) appear at ${mail.url} within a minute`);
   // Node 24 (this process's node) first on PATH: the serverless script starts with `#!/usr/bin/env node`.
   const child = spawn(
     path.join(bin, 'serverless'),
@@ -156,6 +161,7 @@ async function main(): Promise<void> {
         // The local stage's database (serverless.yml reads these); secrets reach the functions from .env.
         ...functionEnvironment(server, database, app),
         ...avatarEnvironmentFor(s3),
+        SES_ENDPOINT: mail.url,
         PATH: [path.dirname(process.execPath), bin, env.PATH].join(path.delimiter),
       },
     },

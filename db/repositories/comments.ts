@@ -1,12 +1,13 @@
 import { and, desc, eq, isNull } from 'drizzle-orm';
 import type { CommentStore } from '#lib/comments/service';
 import type { Profile } from '#lib/profiles/types';
-import type { Executor } from '../client';
+import type { Database } from '../client';
+import { recordEvent } from './outbox';
 import { articles, comments, users } from '../schema';
 import { liveArticle } from './articles';
 import { authorColumns } from './profiles';
 
-export function commentRepository(db: Executor): CommentStore {
+export function commentRepository(db: Database): CommentStore {
   const view = (viewerId: number | undefined) =>
     db
       .select({
@@ -69,8 +70,11 @@ export function commentRepository(db: Executor): CommentStore {
     },
 
     async create(articleId, authorId, body) {
-      const [result] = await db.insert(comments).values({ articleId, authorId, body });
-      return result.insertId;
+      return db.transaction(async (tx) => {
+        const [result] = await tx.insert(comments).values({ articleId, authorId, body });
+        await recordEvent(tx, { kind: 'comment_added', commentId: result.insertId });
+        return result.insertId;
+      });
     },
 
     async remove(id) {

@@ -1,6 +1,8 @@
 import { and, eq, sql, type SQL } from 'drizzle-orm';
 import type { ProfileStore } from '#lib/profiles/service';
-import type { Executor } from '../client';
+import type { Database } from '../client';
+import { duplicateKey } from '../errors';
+import { recordEvent } from './outbox';
 import { follows, users } from '../schema';
 
 /**
@@ -24,7 +26,7 @@ export function authorColumns(viewerId: number | undefined) {
   return { username: users.username, bio: users.bio, image: users.image, following: following(viewerId) };
 }
 
-export function profileRepository(db: Executor): ProfileStore {
+export function profileRepository(db: Database): ProfileStore {
   return {
     async find(username, viewerId) {
       const [row] = await db
@@ -36,10 +38,15 @@ export function profileRepository(db: Executor): ProfileStore {
     },
 
     async follow(followerId, followeeId) {
-      await db
-        .insert(follows)
-        .values({ followerId, followeeId })
-        .onDuplicateKeyUpdate({ set: { followerId: sql`${follows.followerId}` } });
+      try {
+        await db.transaction(async (tx) => {
+          await tx.insert(follows).values({ followerId, followeeId });
+          await recordEvent(tx, { kind: 'user_followed', followerId, followeeId });
+        });
+      } catch (error) {
+        // Already following: nothing changes, and nobody is told twice.
+        if (duplicateKey(error) !== 'PRIMARY') throw error;
+      }
     },
 
     async unfollow(followerId, followeeId) {

@@ -3,6 +3,7 @@ import { Conflict } from '#lib/errors';
 import type { NewUser, UserStore } from '#lib/users/service';
 import type { Database, Executor } from '../client';
 import { duplicateKey } from '../errors';
+import { recordEvent } from './outbox';
 import { insertSession } from './sessions';
 import {
   articles,
@@ -22,6 +23,7 @@ const record = {
   passwordHash: users.passwordHash,
   bio: users.bio,
   image: users.image,
+  emailNotifications: users.emailNotifications,
   emailVerified: sql`${users.emailVerifiedAt} is not null`.mapWith(Boolean),
 };
 
@@ -69,6 +71,7 @@ export function userRepository(db: Database): UserStore {
       try {
         return await db.transaction(async (tx) => {
           const userId = await insertUser(tx, user);
+          await recordEvent(tx, { kind: 'user_registered', userId });
           return { userId, sessionId: await insertSession(tx, userId, first) };
         });
       } catch (error) {
@@ -81,6 +84,7 @@ export function userRepository(db: Database): UserStore {
         return await db.transaction(async (tx) => {
           const id = await insertUser(tx, user, emailVerified ? new Date() : null);
           await tx.insert(userIdentities).values({ provider, subject, userId: id, email });
+          await recordEvent(tx, { kind: 'user_registered', userId: id });
           return id;
         });
       } catch (error) {

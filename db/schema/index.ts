@@ -3,3 +3,4 @@ export * from './articles';
 export * from './comments';
 export * from './sessions';
 export * from './idempotency';
+export * from './notifications';

@@ -1,4 +1,4 @@
-import { index, mysqlTable, primaryKey, text, uniqueIndex, varchar } from 'drizzle-orm/mysql-core';
+import { boolean, index, mysqlTable, primaryKey, text, uniqueIndex, varchar } from 'drizzle-orm/mysql-core';
 import { id, ref, timestamp, timestamps } from './columns';
 
 export const users = mysqlTable(
@@ -13,6 +13,8 @@ export const users = mysqlTable(
     emailVerifiedAt: timestamp('email_verified_at'),
     bio: text('bio'),
     image: varchar('image', { length: 2048 }),
+    /** E-mails about the user's followers and the comments on their articles (PUT /api/user turns them off). */
+    emailNotifications: boolean('email_notifications').notNull().default(true),
     ...timestamps,
   },
   (t) => [uniqueIndex('users_username_unique').on(t.username), uniqueIndex('users_email_unique').on(t.email)],

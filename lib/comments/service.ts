@@ -16,6 +16,7 @@ export interface CommentStore {
   find(id: number, viewerId?: number): Promise<Comment | undefined>;
   /** The comment's owner, if it is live and belongs to the article. */
   findAuthor(articleId: number, id: number): Promise<number | undefined>;
+  /** The new comment's id; its `comment_added` event (the article author's e-mail) is written with it. */
   create(articleId: number, authorId: number, body: string): Promise<number>;
   remove(id: number): Promise<void>;
 }

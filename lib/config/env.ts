@@ -225,6 +225,52 @@ export function awsCredentials(env: NodeJS.ProcessEnv = process.env) {
   };
 }
 
+export interface NotificationSettings {
+  /** The sender: an address (or `Name <address>`) of an identity verified in SES. */
+  from: string;
+  /** The client app, for the links in e-mails (no trailing slash). */
+  appUrl: string;
+  /** Offline only: aws-ses-v2-local's URL, which the SES client is pointed at. */
+  sesEndpoint?: string;
+}
+
+/** Where the relay sends events: the SQS queue on AWS; offline, the worker function through a Lambda API. */
+export type RelayTarget = { queueUrl: string } | { workerFunction: string; lambdaEndpoint: string };
+
+export function loadNotificationSettings(env: NodeJS.ProcessEnv): NotificationSettings {
+  const settings = parseSettings(env, {
+    MAIL_FROM: required,
+    APP_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }),
+    SES_ENDPOINT: z.optional(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' })),
+  });
+  return {
+    from: settings.MAIL_FROM,
+    appUrl: settings.APP_URL.replace(/\/+$/, ''),
+    sesEndpoint: settings.SES_ENDPOINT,
+  };
+}
+
+export function loadRelayTarget(env: NodeJS.ProcessEnv): RelayTarget {
+  const settings = parseSettings(env, {
+    NOTIFICATION_QUEUE_URL: optional,
+    NOTIFICATION_WORKER_FUNCTION: optional,
+    LAMBDA_ENDPOINT: optional,
+  });
+  if (settings.NOTIFICATION_QUEUE_URL) return { queueUrl: settings.NOTIFICATION_QUEUE_URL };
+  if (settings.NOTIFICATION_WORKER_FUNCTION && settings.LAMBDA_ENDPOINT)
+    return {
+      workerFunction: settings.NOTIFICATION_WORKER_FUNCTION,
+      lambdaEndpoint: settings.LAMBDA_ENDPOINT,
+    };
+  throw new ConfigError(
+    'NOTIFICATION_QUEUE_URL is not set (offline: NOTIFICATION_WORKER_FUNCTION and LAMBDA_ENDPOINT instead)',
+  );
+}
+
+export const notificationSettings = lazy(() => loadNotificationSettings(process.env));
+
+export const relayTarget = lazy(() => loadRelayTarget(process.env));
+
 export const avatarSettings = lazy(() => loadAvatarSettings(process.env));
 
 export const avatarPublicUrl = lazy(() => loadAvatarPublicUrl(process.env));

@@ -46,6 +46,7 @@ export const UserUpdate = envelope(
       password: z.optional(password),
       bio: z.optional(clearable(z.string().check(z.trim(), z.maxLength(2000)))),
       image: z.optional(clearable(imageUrl)),
+      emailNotifications: z.optional(z.boolean()),
     })
     .check(changesSomeField()),
 );

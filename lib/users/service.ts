@@ -15,6 +15,8 @@ export interface UserRecord {
   passwordHash: string | null;
   bio: string | null;
   image: string | null;
+  /** Whether the user gets e-mails about new followers and comments on their articles (default on). */
+  emailNotifications: boolean;
   /** Whether a sign-in provider has asserted the e-mail belongs to this account's holder. */
   emailVerified: boolean;
 }
@@ -35,6 +37,7 @@ export interface UserChanges {
   password?: string;
   bio?: string | null;
   image?: string | null;
+  emailNotifications?: boolean;
 }
 export type UserFields = Partial<Omit<UserRecord, 'id' | 'emailVerified'>>;
 
@@ -43,7 +46,10 @@ export interface UserStore {
   findByEmail(email: string): Promise<UserRecord | undefined>;
   /** Throws Conflict('username' | 'email') when either is taken. */
   insert(user: NewUser): Promise<number>;
-  /** insert(), and the account's first session with `first` as its refresh token, in one transaction. */
+  /**
+   * insert(), and the account's first session with `first` as its refresh token, in one transaction, which
+   * also records the `user_registered` event (the welcome e-mail).
+   */
   insertWithSession(user: NewUser, first: Replacement): Promise<AccessClaims>;
   /**
    * Throws Conflict('username' | 'email') when either is taken by someone else. A changed e-mail is no
@@ -52,8 +58,8 @@ export interface UserStore {
   update(id: number, changes: UserFields, options?: { endSessionsExcept?: number }): Promise<void>;
   findByIdentity(identity: IdentityKey): Promise<UserRecord | undefined>;
   /**
-   * A new account and its provider identity, together; the e-mail counts as verified when the identity
-   * says so. Throws Conflict('username' | 'email' | 'identity').
+   * A new account and its provider identity, together, with its `user_registered` event; the e-mail counts as
+   * verified when the identity says so. Throws Conflict('username' | 'email' | 'identity').
    */
   insertWithIdentity(user: NewUser, identity: LinkedIdentity): Promise<number>;
   /**
@@ -91,12 +97,24 @@ export interface AuthenticatedUser {
   username: string;
   bio: string | null;
   image: string | null;
+  emailNotifications: boolean;
 }
 
 const view = (
-  { email, username, bio, image }: UserRecord,
+  { email, username, bio, image, emailNotifications }: UserRecord,
   { token, refreshToken }: Pick<SessionTokens, 'token'> & Partial<SessionTokens>,
-): AuthenticatedUser => ({ email, token, ...(refreshToken && { refreshToken }), username, bio, image });
+): AuthenticatedUser => ({
+  email,
+  token,
+  ...(refreshToken && { refreshToken }),
+  username,
+  bio,
+  image,
+  emailNotifications,
+});
+
+/** What a new account starts with besides its name, e-mail and password. */
+const newAccount = { bio: null, image: null, emailNotifications: true };
 
 export type UserSessions = Pick<SessionService, 'open' | 'openWith' | 'refresh' | 'accessToken'>;
 
@@ -119,7 +137,7 @@ export function userService(store: UserStore, sessions: UserSessions, throttle: 
       'username',
       (username) => store.insertWithIdentity({ ...user, username }, identity),
     );
-    return { ...user, username, id, bio: null, image: null, emailVerified: identity.emailVerified };
+    return { ...user, ...newAccount, username, id, emailVerified: identity.emailVerified };
   }
 
   /**
@@ -169,7 +187,7 @@ export function userService(store: UserStore, sessions: UserSessions, throttle: 
       const { userId, ...tokens } = await sessions.openWith((first) =>
         store.insertWithSession(newUser, first),
       );
-      return view({ ...newUser, id: userId, bio: null, image: null, emailVerified: false }, tokens);
+      return view({ ...newUser, ...newAccount, id: userId, emailVerified: false }, tokens);
     },
 
     /**

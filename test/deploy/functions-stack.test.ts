@@ -21,6 +21,9 @@ import {
 // the pre-traffic hook and rolled back on failure or alarm, and every role holds only what its function uses.
 const hook = 'PreTrafficHookLambdaFunction';
 const scenarioCheck = 'ScenarioCheckLambdaFunction';
+/** The notification relay (on a schedule) and worker (on the queue): no route, no alias. */
+const relay = 'NotificationRelayLambdaFunction';
+const worker = 'NotificationWorkerLambdaFunction';
 /** The routes that answer from their bundle alone: no secrets, no database. */
 const codeAlone = ['functions/routes/not-found.handler', 'functions/reference/get.handler'];
 
@@ -64,10 +67,12 @@ each(
   '%s: every API function is invoked only through its `live` alias, on the version just published',
   (_, s) => {
     const functions = resourcesOfType(s.template, 'AWS::Lambda::Function').map(([id]) => id);
-    // Every function but the deploy-time ones (the hook, migrations) and the scheduled scenario check serves
-    // a route.
+    // Every function but the deploy-time ones (the hook, migrations), the scheduled scenario check and the
+    // notification relay and worker serves a route.
     expect(s.serving.sort()).toEqual(
-      functions.filter((id) => ![hook, 'MigrateLambdaFunction', scenarioCheck].includes(id)).sort(),
+      functions
+        .filter((id) => ![hook, 'MigrateLambdaFunction', scenarioCheck, relay, worker].includes(id))
+        .sort(),
     );
     for (const fn of s.serving) {
       const [, alias] = aliasOf(s, fn);
@@ -84,9 +89,10 @@ each(
   '%s: every integration and invoke permission targets a `live` alias, never the unqualified function',
   (_, s) => {
     const integrations = resourcesOfType(s.template, 'AWS::ApiGatewayV2::Integration');
-    // All but EventBridge's, to invoke the scheduled scenario check (see its own test).
+    // All but EventBridge's, to invoke the scheduled functions (the scenario check's has its own test).
     const permissions = resourcesOfType(s.template, 'AWS::Lambda::Permission').filter(
-      ([, permission]) => permission.Properties.FunctionName['Fn::GetAtt']?.[0] !== scenarioCheck,
+      ([, permission]) =>
+        ![scenarioCheck, relay].includes(permission.Properties.FunctionName['Fn::GetAtt']?.[0]),
     );
     expect(integrations).toHaveLength(s.serving.length);
     expect(permissions).toHaveLength(s.serving.length);
@@ -236,6 +242,35 @@ each('%s: CodeDeploy acts with the limited AWS-managed policy, not full Lambda a
   ]);
 });
 
+/** What a function may do beyond reading its secrets and writing its logs. */
+const ownGrants: Record<string, unknown[]> = {
+  // The avatar form is signed with its role's credentials: that role alone may put avatars.
+  'functions/user/image.handler': [
+    { Effect: 'Allow', Action: ['s3:PutObject'], Resource: { 'Fn::Sub': '${AvatarBucket.Arn}/avatars/*' } },
+  ],
+  'functions/notifications/relay.handler': [
+    {
+      Effect: 'Allow',
+      Action: ['sqs:SendMessage'],
+      Resource: { 'Fn::GetAtt': ['NotificationQueue', 'Arn'] },
+    },
+  ],
+  'functions/notifications/worker.handler': [
+    {
+      Effect: 'Allow',
+      Action: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'],
+      Resource: [{ 'Fn::GetAtt': ['NotificationQueue', 'Arn'] }],
+    },
+    {
+      Effect: 'Allow',
+      Action: ['ses:SendEmail'],
+      Resource: {
+        'Fn::Sub': 'arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/conduit.example.com',
+      },
+    },
+  ],
+};
+
 each('%s: each function has a role of its own that lists only its own resources', (_, s) => {
   const functions = resourcesOfType(s.template, 'AWS::Lambda::Function');
   const roles = new Set(functions.map(([, fn]) => fn.Properties.Role['Fn::GetAtt'][0]));
@@ -339,22 +374,13 @@ each('%s: each function has a role of its own that lists only its own resources'
           Resource: arn('secretsmanager', `secret:conduit/${s.stage}/db/app-??????`),
         },
       ]);
-      // The avatar form is signed with its role's credentials: that role alone may put avatars.
-      const storage = statements.filter(({ Action }) =>
-        Action.some((action: string) => action.startsWith('s3:')),
+      // Beyond the secrets: what each function's own work needs, on its own resources only.
+      expect(
+        statements.slice(1).filter(({ Action }) => !/^(ssm|secretsmanager|ec2):/.test(Action[0])),
+      ).toEqual(ownGrants[fn.Properties.Handler] ?? []);
+      expect(actions.filter((action) => !/^(logs|ssm|secretsmanager|ec2|s3|sqs|ses):/.test(action))).toEqual(
+        [],
       );
-      expect(storage).toEqual(
-        fn.Properties.Handler === 'functions/user/image.handler'
-          ? [
-              {
-                Effect: 'Allow',
-                Action: ['s3:PutObject'],
-                Resource: { 'Fn::Sub': '${AvatarBucket.Arn}/avatars/*' },
-              },
-            ]
-          : [],
-      );
-      expect(actions.filter((action) => !/^(logs|ssm|secretsmanager|ec2|s3):/.test(action))).toEqual([]);
     }
   }
 });

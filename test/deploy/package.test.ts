@@ -45,7 +45,8 @@ const allowedEnvironment = [
  * Social sign-in alone also learns the providers' client ids (public, per stage); the hook, how many to
  * warm; the migrate function, the names of the database secrets it reads; the scenario check, the API's URL;
  * the health check, the version it reports; the tags, how long to keep them; the avatar form, the bucket
- * and the URLs; the user update, which image URLs may be http.
+ * and the URLs; the user update, which image URLs may be http; the relay, its queue (offline: the worker it
+ * invokes instead); the worker, the sender, the app's URL for links, and (offline) the local SES.
  */
 const extraEnvironment: Record<string, string[]> = {
   'functions/users/social.handler': ['GOOGLE_CLIENT_IDS', 'APPLE_CLIENT_IDS', 'KAKAO_CLIENT_IDS'],
@@ -56,6 +57,12 @@ const extraEnvironment: Record<string, string[]> = {
   'functions/tags/list.handler': ['TAGS_CACHE_SECONDS'],
   'functions/user/image.handler': ['AVATAR_BUCKET', 'AVATAR_UPLOAD_URL', 'AVATAR_PUBLIC_URL'],
   'functions/user/update.handler': ['AVATAR_PUBLIC_URL'],
+  'functions/notifications/relay.handler': [
+    'NOTIFICATION_QUEUE_URL',
+    'NOTIFICATION_WORKER_FUNCTION',
+    'LAMBDA_ENDPOINT',
+  ],
+  'functions/notifications/worker.handler': ['MAIL_FROM', 'APP_URL', 'SES_ENDPOINT'],
 };
 
 const functionsOf = (stage: (typeof deployedStages)[number]) =>

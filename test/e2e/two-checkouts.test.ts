@@ -23,6 +23,7 @@ interface Checkout {
   port: number;
   lambdaPort: number;
   s3Port: number;
+  sesPort: number;
   dev?: ChildProcess;
   log: string[];
 }
@@ -71,6 +72,7 @@ function spawnDev(checkout: Checkout, overrides: Record<string, string> = {}): C
       PORT: String(checkout.port),
       LAMBDA_PORT: String(checkout.lambdaPort),
       S3_PORT: String(checkout.s3Port),
+      SES_PORT: String(checkout.sesPort),
       ...overrides,
     },
   });
@@ -123,6 +125,7 @@ beforeAll(async () => {
       port: await freePort(),
       lambdaPort: await freePort(),
       s3Port: await freePort(),
+      sesPort: await freePort(),
       log: [],
     });
 });
@@ -182,9 +185,9 @@ describe('a failing npm run dev names the step and the fix', () => {
     // Assert
     expect(code).toBe(1);
     expect(output).toContain(
-      `npm run dev could not listen on ports ${b.port}, ${a.lambdaPort} and ${a.s3Port}: port ${b.port} is taken`,
+      `npm run dev could not listen on ports ${b.port}, ${a.lambdaPort}, ${a.s3Port} and ${a.sesPort}: port ${b.port} is taken`,
     );
-    expect(output).toMatch(/fix: .*set PORT, LAMBDA_PORT and S3_PORT/);
+    expect(output).toMatch(/fix: .*set PORT, LAMBDA_PORT, S3_PORT and SES_PORT/);
   });
 
   test('an unreachable server', async () => {
@@ -194,6 +197,7 @@ describe('a failing npm run dev names the step and the fix', () => {
       PORT: String(await freePort()),
       LAMBDA_PORT: String(await freePort()),
       S3_PORT: String(await freePort()),
+      SES_PORT: String(await freePort()),
     });
 
     // Assert

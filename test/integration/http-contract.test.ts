@@ -339,6 +339,7 @@ describe('hostile input never causes a 5xx and is answered in the envelope', () 
       ...pick(user),
       bio: null,
       image: null,
+      emailNotifications: true,
       token: expect.any(String),
       refreshToken: expect.any(String),
     });

@@ -56,6 +56,7 @@ describe('POST /api/users (register)', () => {
         email: user.email,
         bio: null,
         image: null,
+        emailNotifications: true,
         token: expect.any(String),
         refreshToken: expect.any(String),
       },
@@ -163,6 +164,7 @@ describe('POST /api/users/login', () => {
         email: jake.email,
         bio: null,
         image: null,
+        emailNotifications: true,
         token: expect.any(String),
         refreshToken: expect.any(String),
       },
@@ -206,7 +208,14 @@ describe('GET /api/user', () => {
 
     expect(response.status).toBe(200);
     expect(response.body).toEqual({
-      user: { username: jake.username, email: jake.email, bio: null, image: null, token: jake.token },
+      user: {
+        username: jake.username,
+        email: jake.email,
+        bio: null,
+        image: null,
+        emailNotifications: true,
+        token: jake.token,
+      },
     });
     expectNoSecrets(response);
   });

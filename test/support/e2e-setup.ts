@@ -3,6 +3,7 @@ import { closeSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { exportJWK } from 'jose';
+import { startLocalMail, type LocalMail } from '../../scripts/local-mail';
 import { avatarEnvironmentFor, startLocalS3, type LocalS3 } from '../../scripts/local-s3';
 import { startIdentityProvider, type IdentityProvider } from './identity-provider';
 import { createTestDatabase, dropTestDatabase, functionEnvironmentOf } from './test-database';
@@ -14,11 +15,13 @@ const startupTimeoutMs = 120_000;
 /** The local stand-ins (Google, Apple and Kakao; the avatar bucket), kept for e2e-teardown.ts (same process). */
 export const e2eIdentityProvider: { current?: IdentityProvider } = {};
 export const e2eS3: { current?: LocalS3 } = {};
+export const e2eMail: { current?: LocalMail } = {};
 
 /**
  * Runs once in Jest's parent process: a throw-away database, a local identity provider, a local S3 server
- * (the avatar bucket), and `serverless offline` on free ports serving them. Workers inherit CONDUIT_E2E_URL,
- * CONDUIT_E2E_IDP (the provider's private key, to sign ID tokens) and CONDUIT_E2E_S3 (the bucket's URL);
+ * (the avatar bucket), a local SES (aws-ses-v2-local), and `serverless offline` on free ports serving them.
+ * Workers inherit CONDUIT_E2E_URL, CONDUIT_E2E_LAMBDA (its Lambda API), CONDUIT_E2E_IDP (the provider's
+ * private key, to sign ID tokens), CONDUIT_E2E_S3 (the bucket's URL) and CONDUIT_E2E_MAIL (the mail server's);
  * e2e-teardown.ts stops the servers and drops the database.
  */
 export default async function setup(): Promise<void> {
@@ -35,17 +38,22 @@ export default async function setup(): Promise<void> {
       temporary: true,
     }));
     process.env.CONDUIT_E2E_S3 = s3.bucketUrl;
+    const mail = (e2eMail.current = await startLocalMail(0));
+    process.env.CONDUIT_E2E_MAIL = mail.url;
     const offline = await startOffline('e2e', {
       ...functionEnvironmentOf(database),
       ...idp.environment(),
       ...avatarEnvironmentFor(s3),
+      SES_ENDPOINT: mail.url,
     });
     process.env.CONDUIT_E2E_PID = String(offline.pid);
     process.env.CONDUIT_E2E_WORK_FOLDER = offline.workFolder;
     process.env.CONDUIT_E2E_URL = offline.url;
+    process.env.CONDUIT_E2E_LAMBDA = offline.lambdaUrl;
   } catch (error) {
     await idp.stop();
     await e2eS3.current?.stop();
+    await e2eMail.current?.stop();
     await dropTestDatabase(database);
     throw error;
   }

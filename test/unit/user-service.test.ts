@@ -46,7 +46,14 @@ class FakeUserStore implements UserStore {
   async insert(user: NewUser) {
     this.assertFree(user);
     const id = this.nextId++;
-    this.users.set(id, { ...user, id, bio: null, image: null, emailVerified: false });
+    this.users.set(id, {
+      ...user,
+      id,
+      bio: null,
+      image: null,
+      emailNotifications: true,
+      emailVerified: false,
+    });
     return id;
   }
 
@@ -154,6 +161,7 @@ describe('userService.register', () => {
       email: 'jake@jake.jake',
       bio: null,
       image: null,
+      emailNotifications: true,
       token: expect.any(String),
       refreshToken: expect.stringMatching(/^[\w-]{43}$/),
     });
@@ -237,6 +245,7 @@ describe('userService.current', () => {
       email: jake.email,
       bio: null,
       image: null,
+      emailNotifications: true,
       token: 'the-presented-token',
     });
   });

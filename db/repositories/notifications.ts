@@ -1,0 +1,113 @@
+import { and, asc, eq, gt, inArray, isNull, lt, or } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/mysql-core';
+import type { PublishedEvent } from '#lib/notifications/events';
+import type { DeliveryStore, OutboxStore } from '#lib/notifications/service';
+import type { Database } from '../client';
+import { articles, comments, outboxEvents, users } from '../schema';
+
+const commenters = alias(users, 'commenters');
+
+/** The outbox as the worker sees it, with what it reads to write an e-mail (on the primary). */
+export function deliveryRepository(db: Database): DeliveryStore {
+  return {
+    async user(id) {
+      const [found] = await db
+        .select({
+          username: users.username,
+          email: users.email,
+          emailNotifications: users.emailNotifications,
+        })
+        .from(users)
+        .where(eq(users.id, id))
+        .limit(1);
+      return found;
+    },
+
+    async comment(id) {
+      const [found] = await db
+        .select({
+          commenterId: comments.authorId,
+          commenter: commenters.username,
+          body: comments.body,
+          articleAuthorId: articles.authorId,
+          articleTitle: articles.title,
+          articleSlug: articles.slug,
+        })
+        .from(comments)
+        .innerJoin(articles, eq(articles.id, comments.articleId))
+        .innerJoin(commenters, eq(commenters.id, comments.authorId))
+        .where(and(eq(comments.id, id), isNull(comments.deletedAt), isNull(articles.deletedAt)))
+        .limit(1);
+      return found;
+    },
+
+    async claim(eventId, until) {
+      const now = new Date();
+      const [claimed] = await db
+        .update(outboxEvents)
+        .set({ deliveringUntil: until, updatedAt: now })
+        .where(
+          and(
+            eq(outboxEvents.id, eventId),
+            isNull(outboxEvents.deliveredAt),
+            or(isNull(outboxEvents.deliveringUntil), lt(outboxEvents.deliveringUntil, now)),
+          ),
+        );
+      if (claimed.affectedRows === 1) return 'claimed';
+      const [found] = await db
+        .select({ deliveredAt: outboxEvents.deliveredAt })
+        .from(outboxEvents)
+        .where(eq(outboxEvents.id, eventId));
+      // Gone (swept long after it was published) counts as done: nothing is left to send.
+      return !found || found.deliveredAt ? 'done' : 'busy';
+    },
+
+    async markDelivered(eventId) {
+      const now = new Date();
+      await db
+        .update(outboxEvents)
+        .set({ deliveredAt: now, deliveringUntil: null, updatedAt: now })
+        .where(eq(outboxEvents.id, eventId));
+    },
+
+    async release(eventId) {
+      await db
+        .update(outboxEvents)
+        .set({ deliveringUntil: null, updatedAt: new Date() })
+        .where(eq(outboxEvents.id, eventId));
+    },
+  };
+}
+
+/** The outbox as the relay sees it (on the primary: a replica may lag behind the writes and the marks). */
+export function outboxRepository(db: Database): OutboxStore {
+  return {
+    async publishBatch(afterId, limit, publish) {
+      const rows = await db
+        .select({ id: outboxEvents.id, kind: outboxEvents.kind, payload: outboxEvents.payload })
+        .from(outboxEvents)
+        .where(and(isNull(outboxEvents.publishedAt), gt(outboxEvents.id, afterId)))
+        .orderBy(asc(outboxEvents.id))
+        .limit(limit);
+      if (!rows.length) return { lastId: afterId, taken: 0, published: 0 };
+      // The payload is the event's own ids (db/repositories/outbox.ts wrote it); the worker checks it.
+      const events = rows.map(
+        ({ id, kind, payload }) => ({ ...JSON.parse(payload), kind, id }) as PublishedEvent,
+      );
+      const published = await publish(events);
+      if (published.length) {
+        const now = new Date();
+        await db
+          .update(outboxEvents)
+          .set({ publishedAt: now, updatedAt: now })
+          .where(inArray(outboxEvents.id, published));
+      }
+      return { lastId: rows.at(-1)!.id, taken: rows.length, published: published.length };
+    },
+
+    async sweep(before, limit) {
+      const [result] = await db.delete(outboxEvents).where(lt(outboxEvents.publishedAt, before)).limit(limit);
+      return result.affectedRows;
+    },
+  };
+}
