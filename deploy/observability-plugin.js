@@ -421,8 +421,9 @@ class Observability {
         Threshold: 1,
         EvaluationPeriods: 1,
         DatapointsToAlarm: 1,
-        // SQS reports queues with activity; an empty, quiet queue may send nothing.
-        TreatMissingData: 'notBreaching',
+        // SQS stops reporting a queue after ~6 hours without activity, even one still holding messages:
+        // without data the alarm keeps the state it has, so it stays on until the queue is emptied.
+        TreatMissingData: 'ignore',
       });
     });
   }

@@ -10,7 +10,8 @@ import S3rver from '@20minutes/s3rver';
  * which s3rver does not (it reads the `policy` field and ignores it): the signature, the expiry, every
  * condition, no field the policy does not name, and the file's size against `content-length-range`. So a
  * form the API signs offline is held to the same rules as on AWS, and a refused upload is refused here too.
- * Everything else (GET, HEAD, CORS preflights) goes to s3rver as it came.
+ * Reads (GET, HEAD, CORS preflights) go to s3rver as they came; any other write is refused, as S3 refuses an
+ * unsigned one.
  */
 export interface LocalS3 {
   /** The gate's URL, e.g. http://localhost:4569. */
@@ -103,7 +104,11 @@ function corsRule(origins: string): string {
 
 async function handle(req: IncomingMessage, res: ServerResponse, port: number, options: LocalS3Options) {
   const path = new URL(req.url ?? '/', 'http://localhost').pathname.replace(/\/+$/, '');
-  if (req.method !== 'POST' || path !== `/${options.bucket}`) return pipeTo(port, req, res);
+  if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS')
+    return pipeTo(port, req, res);
+  // The bucket takes signed forms and nothing else: no anonymous PUT, DELETE or POST elsewhere.
+  if (req.method !== 'POST' || path !== `/${options.bucket}`)
+    return reply(res, 403, 'AccessDenied', 'Access Denied', req.headers.origin, options.corsOrigins);
   const body = await readBody(req);
   if (!body)
     return reply(res, 400, 'EntityTooLarge', 'Your proposed upload exceeds the maximum allowed size');
@@ -130,13 +135,20 @@ type Refusal = [status: number, code: string, message: string];
 
 /** Why S3 would refuse this upload, or undefined when it would store it. */
 export function refusalOf(form: FormData, bucket: string, now = new Date()): Refusal | undefined {
-  // Field names are case-insensitive; `file` is the content, and x-ignore-* fields are not checked.
+  // Field names are case-insensitive; `file` is the content and must come last (S3 ignores what follows it,
+  // and so does s3rver); x-ignore-* fields are not checked.
   const fields = new Map<string, string>();
-  for (const [name, value] of form.entries())
-    if (typeof value === 'string') fields.set(name.toLowerCase(), value);
-  const file = form.get('file');
-  if (!(file instanceof Blob))
-    return [400, 'InvalidArgument', 'POST requires exactly one file upload per request.'];
+  let file: Blob | undefined;
+  for (const [name, value] of form.entries()) {
+    if (name === 'file') {
+      if (value instanceof Blob) file = value;
+      break;
+    }
+    const lower = name.toLowerCase();
+    if (fields.has(lower)) return [400, 'InvalidArgument', `Field ${name} appears more than once.`];
+    if (typeof value === 'string') fields.set(lower, value);
+  }
+  if (!file) return [400, 'InvalidArgument', 'POST requires exactly one file upload per request.'];
   const encodedPolicy = fields.get('policy');
   const credential = fields.get('x-amz-credential') ?? '';
   const signature = fields.get('x-amz-signature') ?? '';
@@ -146,8 +158,9 @@ export function refusalOf(form: FormData, bucket: string, now = new Date()): Ref
     return [403, 'InvalidAccessKeyId', 'The AWS Access Key Id you provided does not exist in our records.'];
   if (fields.get('x-amz-algorithm') !== 'AWS4-HMAC-SHA256')
     return [400, 'InvalidRequest', 'Only AWS4-HMAC-SHA256 is supported.'];
-  const expected = signatureOf(encodedPolicy, day, region);
-  if (signature.length !== expected.length || !timingSafeEqual(Buffer.from(signature), Buffer.from(expected)))
+  const expected = Buffer.from(signatureOf(encodedPolicy, day, region));
+  const given = Buffer.from(signature);
+  if (given.length !== expected.length || !timingSafeEqual(given, expected))
     return [
       403,
       'SignatureDoesNotMatch',

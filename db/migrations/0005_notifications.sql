@@ -1,3 +1,11 @@
+CREATE TABLE `follow_notices` (
+	`follower_id` bigint unsigned NOT NULL,
+	`followee_id` bigint unsigned NOT NULL,
+	`created_at` datetime(3) NOT NULL,
+	`updated_at` datetime(3) NOT NULL,
+	CONSTRAINT `follow_notices_follower_id_followee_id_pk` PRIMARY KEY(`follower_id`,`followee_id`)
+);
+--> statement-breakpoint
 CREATE TABLE `outbox_events` (
 	`id` bigint unsigned AUTO_INCREMENT NOT NULL,
 	`kind` varchar(32) NOT NULL,

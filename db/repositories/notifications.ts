@@ -3,7 +3,7 @@ import { alias } from 'drizzle-orm/mysql-core';
 import type { PublishedEvent } from '#lib/notifications/events';
 import type { DeliveryStore, OutboxStore } from '#lib/notifications/service';
 import type { Database } from '../client';
-import { articles, comments, outboxEvents, users } from '../schema';
+import { articles, comments, follows, outboxEvents, users } from '../schema';
 
 const commenters = alias(users, 'commenters');
 
@@ -39,6 +39,15 @@ export function deliveryRepository(db: Database): DeliveryStore {
         .where(and(eq(comments.id, id), isNull(comments.deletedAt), isNull(articles.deletedAt)))
         .limit(1);
       return found;
+    },
+
+    async isFollowing(followerId, followeeId) {
+      const [found] = await db
+        .select({ followerId: follows.followerId })
+        .from(follows)
+        .where(and(eq(follows.followerId, followerId), eq(follows.followeeId, followeeId)))
+        .limit(1);
+      return found !== undefined;
     },
 
     async claim(eventId, until) {
@@ -79,6 +88,15 @@ export function deliveryRepository(db: Database): DeliveryStore {
   };
 }
 
+function idsIn(payload: string): Record<string, unknown> {
+  try {
+    const ids: unknown = JSON.parse(payload);
+    return ids && typeof ids === 'object' ? (ids as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
+
 /** The outbox as the relay sees it (on the primary: a replica may lag behind the writes and the marks). */
 export function outboxRepository(db: Database): OutboxStore {
   return {
@@ -90,10 +108,10 @@ export function outboxRepository(db: Database): OutboxStore {
         .orderBy(asc(outboxEvents.id))
         .limit(limit);
       if (!rows.length) return { lastId: afterId, taken: 0, published: 0 };
-      // The payload is the event's own ids (db/repositories/outbox.ts wrote it); the worker checks it.
-      const events = rows.map(
-        ({ id, kind, payload }) => ({ ...JSON.parse(payload), kind, id }) as PublishedEvent,
-      );
+      // The payload is the event's own ids (db/repositories/outbox.ts wrote it). One that cannot be read is
+      // sent without them rather than stopping every run: the worker refuses it, and after its retries it
+      // waits in the dead-letter queue, whose alarm says so.
+      const events = rows.map(({ id, kind, payload }) => ({ ...idsIn(payload), kind, id }) as PublishedEvent);
       const published = await publish(events);
       if (published.length) {
         const now = new Date();
@@ -106,7 +124,20 @@ export function outboxRepository(db: Database): OutboxStore {
     },
 
     async sweep(before, limit) {
-      const [result] = await db.delete(outboxEvents).where(lt(outboxEvents.publishedAt, before)).limit(limit);
+      // Ids first, then a delete by primary key: a ranged DELETE would lock the index gap new events go into
+      // (unpublished, highest id), and registrations, follows and comments would wait on it.
+      const old = await db
+        .select({ id: outboxEvents.id })
+        .from(outboxEvents)
+        .where(lt(outboxEvents.publishedAt, before))
+        .limit(limit);
+      if (!old.length) return 0;
+      const [result] = await db.delete(outboxEvents).where(
+        inArray(
+          outboxEvents.id,
+          old.map(({ id }) => id),
+        ),
+      );
       return result.affectedRows;
     },
   };

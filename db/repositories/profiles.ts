@@ -3,7 +3,7 @@ import type { ProfileStore } from '#lib/profiles/service';
 import type { Database } from '../client';
 import { duplicateKey } from '../errors';
 import { recordEvent } from './outbox';
-import { follows, users } from '../schema';
+import { followNotices, follows, users } from '../schema';
 
 /**
  * A viewer-relative boolean column (`following`, `favorited`): a correlated EXISTS on a primary key, or
@@ -41,7 +41,11 @@ export function profileRepository(db: Database): ProfileStore {
       try {
         await db.transaction(async (tx) => {
           await tx.insert(follows).values({ followerId, followeeId });
-          await recordEvent(tx, { kind: 'user_followed', followerId, followeeId });
+          // Only a pair's first follow is announced: IGNORE makes a repeat insert nothing (the table has no
+          // foreign key, so a duplicate key is all it can ignore).
+          const [notice] = await tx.insert(followNotices).ignore().values({ followerId, followeeId });
+          if (notice.affectedRows === 1)
+            await recordEvent(tx, { kind: 'user_followed', followerId, followeeId });
         });
       } catch (error) {
         // Already following: nothing changes, and nobody is told twice.

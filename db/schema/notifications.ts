@@ -1,5 +1,5 @@
-import { index, mysqlTable, varchar } from 'drizzle-orm/mysql-core';
-import { id, timestamp, timestamps } from './columns';
+import { index, mysqlTable, primaryKey, varchar } from 'drizzle-orm/mysql-core';
+import { id, ref, timestamp, timestamps } from './columns';
 
 /**
  * The transactional outbox (ARCHITECTURE.md §4b): each event is inserted in the same transaction as the change
@@ -24,4 +24,19 @@ export const outboxEvents = mysqlTable(
   },
   // The relay reads the oldest unpublished events: this index gives them in order and stops after one batch.
   (t) => [index('outbox_events_unpublished_idx').on(t.publishedAt, t.id)],
+);
+
+/**
+ * The pairs whose first follow was announced: a "new follower" e-mail goes out once per pair, so following,
+ * unfollowing and following again cannot flood anyone's inbox. Ids only, and no foreign keys: a row outlives
+ * nothing personal, and ids are never reused.
+ */
+export const followNotices = mysqlTable(
+  'follow_notices',
+  {
+    followerId: ref('follower_id'),
+    followeeId: ref('followee_id'),
+    ...timestamps,
+  },
+  (t) => [primaryKey({ columns: [t.followerId, t.followeeId] })],
 );

@@ -16,4 +16,5 @@ export const handler = middy(async (_event: ScheduledEvent, context: Context) =>
   if (outcome.refused) log.warn('outbox relayed, some events refused', outcome);
   else log.info('outbox relayed', outcome);
   return outcome;
-}).use(loadSecrets());
+  // The database password only: the signing keys are not this function's to read.
+}).use(loadSecrets(process.env, ['databasePassword']));

@@ -17,7 +17,9 @@ async function deliver(record: SQSRecord): Promise<void> {
   try {
     const event = PublishedEventSchema.parse(JSON.parse(record.body));
     const outcome = await (await notifications()).deliver(event);
-    log.info('notification delivered', { eventId: event.id, kind: event.kind, outcome });
+    // SES refused this one message for good (a rejected address): no retry would change that.
+    if (outcome === 'rejected') log.error('notification rejected', { eventId: event.id, kind: event.kind });
+    else log.info('notification delivered', { eventId: event.id, kind: event.kind, outcome });
   } catch (error) {
     log.error('notification failed', {
       messageId: record.messageId,
@@ -32,5 +34,11 @@ export const handler = middy(async (event: SQSEvent, context: Context) => {
   useLambdaContext(context);
   // A batch whose every message failed is reported like any other, not thrown: one unlucky message alone in
   // its batch is no crash, and what keeps failing pages through the dead-letter queue's alarm.
-  return processPartialResponse(event, deliver, processor, { context, throwOnFullBatchFailure: false });
-}).use(loadSecrets());
+  // One e-mail after another: SES limits the sending rate per account (serverless.yml caps the concurrency).
+  return processPartialResponse(event, deliver, processor, {
+    context,
+    throwOnFullBatchFailure: false,
+    processInParallel: false,
+  });
+  // The database password only: the signing keys are not this function's to read.
+}).use(loadSecrets(process.env, ['databasePassword']));

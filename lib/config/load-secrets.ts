@@ -159,31 +159,39 @@ function reasonOf(error: unknown): string {
 const names = Object.keys(secretParameters) as SecretName[];
 
 /**
- * The middleware every route that touches the database or tokens runs first. Built when the handler module
+ * The middleware every route that touches the database or tokens runs first; `wanted` narrows what it reads
+ * for a function that needs less (the notification functions: the database password, not the signing keys,
+ * which their roles may not read either). Built when the handler module
  * loads: where the source allows it, the fetch starts then, during Lambda's init phase, and overlaps it.
  */
-export function loadSecrets(env = process.env): MiddlewareObj<unknown, unknown, Error, Context> {
+export function loadSecrets(
+  env = process.env,
+  wanted: readonly SecretName[] = names,
+): MiddlewareObj<unknown, unknown, Error, Context> {
   const settings = loadSecretSettings(env);
   const source = sourceFor(settings);
-  const parameters: Record<SecretName, string> = {
-    ...(Object.fromEntries(
-      names.map((name) => [name, `${settings.ssmPrefix}/${secretParameters[name]}`]),
-    ) as Record<SecretName, string>),
-    // On AWS the app user's password is the Secrets Manager secret RDS Proxy authenticates with, read
-    // through SSM's /aws/reference/secretsmanager/… path (deploy/data-stack.yml).
-    ...(settings.databasePasswordParameter && { databasePassword: settings.databasePasswordParameter }),
-  };
+  const parameters: Partial<Record<SecretName, string>> = Object.fromEntries(
+    wanted.map((name) => [
+      name,
+      // On AWS the app user's password is the Secrets Manager secret RDS Proxy authenticates with, read
+      // through SSM's /aws/reference/secretsmanager/… path (deploy/data-stack.yml).
+      name === 'databasePassword' && settings.databasePasswordParameter
+        ? settings.databasePasswordParameter
+        : `${settings.ssmPrefix}/${secretParameters[name]}`,
+    ]),
+  );
   const cache = {
-    cacheKey: 'conduit-secrets',
+    // Per set of names: one process (the tests) may run functions that read different sets.
+    cacheKey: `conduit-secrets:${wanted.join(',')}`,
     // Whole milliseconds: @middy/util refuses any other cache expiry.
     cacheExpiry: Math.ceil(settings.ttlSeconds * 1000),
   };
-  const fetchSecrets = (): Promise<Record<SecretName, string>> =>
+  const fetchSecrets = (): Promise<Partial<Record<SecretName, string>>> =>
     source.read(Object.values(parameters)).then(
       (values) =>
         Object.fromEntries(
-          names.map((name) => [name, unpacked(parameters[name], values[parameters[name]])]),
-        ) as Record<SecretName, string>,
+          wanted.map((name) => [name, unpacked(parameters[name]!, values[parameters[name]!])]),
+        ) as Partial<Record<SecretName, string>>,
       (error: unknown) => {
         // Never keep a failure: the next request asks again.
         clearCache([cache.cacheKey]);
@@ -210,9 +218,12 @@ function unpacked(parameter: string, value: string | undefined): string | undefi
 }
 
 /** For scripts and tests outside a Lambda request: runs the same middleware once and returns what it loaded. */
-export async function loadSecretsNow(env = process.env): Promise<Secrets> {
+export async function loadSecretsNow(
+  env = process.env,
+  wanted: readonly SecretName[] = names,
+): Promise<Secrets> {
   await middy()
-    .use(loadSecrets(env))
+    .use(loadSecrets(env, wanted))
     .handler(async () => undefined)({}, {} as Context);
   return secrets();
 }

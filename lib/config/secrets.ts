@@ -30,7 +30,9 @@ export function environmentVariableOf(parameter: string): string {
 }
 
 /** What the last load installed, kept for the container's life (a new box, empty, after resetLazyValues()). */
-const loaded = lazy((): { current?: { raw: Record<SecretName, unknown>; secrets: Secrets } } => ({}));
+const loaded = lazy(
+  (): { current?: { raw: Partial<Record<SecretName, unknown>>; secrets: Secrets } } => ({}),
+);
 
 /** The secrets the last request loaded. Throws when none has: code outside route() calls loadSecretsNow(). */
 export function secrets(): Secrets {
@@ -39,20 +41,33 @@ export function secrets(): Secrets {
   return current.secrets;
 }
 
-/** Checks and installs freshly fetched values; parsing is skipped while they are unchanged (every warm request). */
-export function useSecrets(raw: Record<SecretName, unknown>): Secrets {
+const parsers: { [N in SecretName]: (value: unknown) => Secrets[N] } = {
+  databasePassword: (value) => text(value, 'databasePassword'),
+  signingKeys: (value) => parseSigningKeys(text(value, 'signingKeys')),
+};
+
+/**
+ * Checks and installs freshly fetched values; parsing is skipped while they are unchanged (every warm request).
+ * A secret the function does not read (left out of `raw`) throws when something asks for it.
+ */
+export function useSecrets(raw: Partial<Record<SecretName, unknown>>): Secrets {
   const box = loaded();
   const { current } = box;
-  if (
-    current &&
-    current.raw.databasePassword === raw.databasePassword &&
-    current.raw.signingKeys === raw.signingKeys
-  )
-    return current.secrets;
-  const parsed: Secrets = {
-    databasePassword: text(raw.databasePassword, 'databasePassword'),
-    signingKeys: parseSigningKeys(text(raw.signingKeys, 'signingKeys')),
-  };
+  const names = Object.keys(secretParameters) as SecretName[];
+  if (current && names.every((name) => current.raw[name] === raw[name])) return current.secrets;
+  const parsed = {} as Secrets;
+  for (const name of names) {
+    if (name in raw)
+      Object.defineProperty(parsed, name, { value: parsers[name](raw[name]), enumerable: true });
+    else
+      Object.defineProperty(parsed, name, {
+        get() {
+          throw new ConfigError(
+            `secret ${secretParameters[name]} is not loaded: this function does not read it`,
+          );
+        },
+      });
+  }
   box.current = { raw, secrets: parsed };
   return parsed;
 }

@@ -76,7 +76,9 @@ function compose({ to, subject, lines, quote, link, optional }: Parts, appUrl: s
     ...(footer ? [`<hr><p style="color: #777; font-size: small">${escapeHtml(footer)}</p>`] : []),
     '</body></html>',
   ];
-  return { to: to.email, subject, text: text.join('\n'), html: html.join('\n') };
+  // A title may hold line breaks: a subject is one line (SES would refuse it, or worse, read it as headers).
+  const oneLine = subject.replace(/\s+/g, ' ');
+  return { to: to.email, subject: oneLine, text: text.join('\n'), html: html.join('\n') };
 }
 
 export const welcome = (user: Person, appUrl: string): Mail =>

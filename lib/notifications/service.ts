@@ -23,6 +23,7 @@ export interface CommentFacts extends CommentNotice {
 export interface DeliveryReads {
   user(id: number): Promise<Recipient | undefined>;
   comment(id: number): Promise<CommentFacts | undefined>;
+  isFollowing(followerId: number, followeeId: number): Promise<boolean>;
 }
 
 export interface DeliveryStore extends DeliveryReads {
@@ -53,10 +54,22 @@ export class StillDelivering extends Error {
 export const claimMs = 60_000;
 
 export interface Mailer {
+  /** Throws Undeliverable when the mail service will never take this message. */
   send(mail: Mail): Promise<void>;
 }
 
-export type Outcome = 'sent' | 'skipped' | 'duplicate';
+/** The mail service refused this message for good: retrying cannot help, so it counts as delivered. */
+export class Undeliverable extends Error {
+  override readonly name = 'Undeliverable';
+  constructor(
+    readonly reason: string,
+    options?: ErrorOptions,
+  ) {
+    super(`the mail service refused the message for good (${reason})`, options);
+  }
+}
+
+export type Outcome = 'sent' | 'skipped' | 'duplicate' | 'rejected';
 
 export function notificationService(store: DeliveryStore, mailer: Mailer, appUrl: string) {
   /** The e-mail an event calls for, as things stand now, or undefined when it calls for none. */
@@ -68,11 +81,13 @@ export function notificationService(store: DeliveryStore, mailer: Mailer, appUrl
         return user && welcome(user, appUrl);
       }
       case 'user_followed': {
-        const [followee, follower] = await Promise.all([
+        const [followee, follower, following] = await Promise.all([
           reads.user(event.followeeId),
           reads.user(event.followerId),
+          reads.isFollowing(event.followerId, event.followeeId),
         ]);
-        if (!followee?.emailNotifications || !follower) return undefined;
+        // Unfollowed before the e-mail left: there is nothing to announce.
+        if (!followee?.emailNotifications || !follower || !following) return undefined;
         return newFollower(followee, follower.username, appUrl);
       }
       case 'comment_added': {
@@ -95,16 +110,20 @@ export function notificationService(store: DeliveryStore, mailer: Mailer, appUrl
       const claim = await store.claim(event.id, new Date(now.getTime() + claimMs));
       if (claim === 'done') return 'duplicate';
       if (claim === 'busy') throw new StillDelivering(event.id);
-      let mail: Mail | undefined;
+      let outcome: Outcome;
       try {
-        mail = await mailFor(event, store);
+        const mail = await mailFor(event, store);
         if (mail) await mailer.send(mail);
+        outcome = mail ? 'sent' : 'skipped';
       } catch (error) {
-        await store.release(event.id);
-        throw error;
+        if (!(error instanceof Undeliverable)) {
+          await store.release(event.id);
+          throw error;
+        }
+        outcome = 'rejected';
       }
       await store.markDelivered(event.id);
-      return mail ? 'sent' : 'skipped';
+      return outcome;
     },
   };
 }

@@ -4,8 +4,8 @@ import type { Profile } from './types';
 export interface ProfileStore {
   find(username: string, viewerId?: number): Promise<(Profile & { id: number }) | undefined>;
   /**
-   * Idempotent: following twice leaves one row. A new follow records the `user_followed` event (the "new
-   * follower" e-mail) in the same transaction; following again records nothing.
+   * Idempotent: following twice leaves one row. A pair's first follow records the `user_followed` event (the
+   * "new follower" e-mail) in the same transaction; following again, even after an unfollow, records nothing.
    */
   follow(followerId: number, followeeId: number): Promise<void>;
   unfollow(followerId: number, followeeId: number): Promise<void>;

@@ -354,17 +354,18 @@ each('%s: each function has a role of its own that lists only its own resources'
       // Their logs only: two answer from code alone, the other calls the public URL like any client.
       expect(statements).toHaveLength(1);
     } else {
-      // The extension's GetParameter, one parameter at a time (IAM tells it apart from GetParameters).
+      // The extension's GetParameter, one parameter at a time (IAM tells it apart from GetParameters). The
+      // notification functions sign no tokens: the database password is their only secret.
+      const databasePassword = arn('ssm', `parameter/aws/reference/secretsmanager/conduit/${s.stage}/db/app`);
       expect(
         statements.filter(({ Action }) => Action.some((action: string) => action.startsWith('ssm:'))),
       ).toEqual([
         {
           Effect: 'Allow',
           Action: ['ssm:GetParameter'],
-          Resource: [
-            arn('ssm', `parameter/conduit/${s.stage}/jwt/signing-keys`),
-            arn('ssm', `parameter/aws/reference/secretsmanager/conduit/${s.stage}/db/app`),
-          ],
+          Resource: fn.Properties.Handler.startsWith('functions/notifications/')
+            ? databasePassword
+            : [arn('ssm', `parameter/conduit/${s.stage}/jwt/signing-keys`), databasePassword],
         },
       ]);
       expect(statements.filter(({ Action }) => Action.includes('secretsmanager:GetSecretValue'))).toEqual([

@@ -39,7 +39,7 @@ each(
 );
 
 each(
-  '%s: the worker takes batches of 10 from the queue and reports each failed message on its own',
+  '%s: the worker takes batches of 10, two at a time, and reports each failed message on its own',
   (_stage, t) => {
     const mappings = resourcesOfType(t, 'AWS::Lambda::EventSourceMapping').map(([, r]) => r.Properties);
 
@@ -50,6 +50,8 @@ each(
         FunctionName: { 'Fn::GetAtt': ['NotificationWorkerLambdaFunction', 'Arn'] },
         Enabled: true,
         FunctionResponseTypes: ['ReportBatchItemFailures'],
+        // Two batches at a time, near SES's default sending rate (the worker sends one after another).
+        ScalingConfig: { MaximumConcurrency: 2 },
       },
     ]);
   },

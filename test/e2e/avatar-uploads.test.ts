@@ -17,10 +17,19 @@ async function askForForm(token: string, contentType = 'image/png'): Promise<Upl
   return response.body.upload;
 }
 
-/** What a browser does with the form: every field as given, then the file, as multipart/form-data. */
-async function upload(form: UploadForm, file: Buffer, change: Record<string, string> = {}) {
+/**
+ * What a browser does with the form: every field as given (`change` replacing some, `extra` added after
+ * them), then the file, as multipart/form-data.
+ */
+async function upload(
+  form: UploadForm,
+  file: Buffer,
+  change: Record<string, string> = {},
+  extra: [string, string][] = [],
+) {
   const data = new FormData();
-  for (const [name, value] of Object.entries({ ...form.fields, ...change })) data.append(name, value);
+  for (const [name, value] of [...Object.entries({ ...form.fields, ...change }), ...extra])
+    data.append(name, value);
   data.append('file', new Blob([file]), 'me.png');
   const response = await fetch(form.url, { method: 'POST', body: data });
   return { status: response.status, text: await response.text() };
@@ -83,6 +92,12 @@ describe('an avatar, from the form to the picture (local S3 server)', () => {
       'AccessDenied',
     ],
     [
+      'a second key field, spelled otherwise (`Key`)',
+      (form: UploadForm) => upload(form, png(1024), {}, [['Key', 'avatars/1/taken.png']]),
+      400,
+      'InvalidArgument',
+    ],
+    [
       'a forged signature',
       (form: UploadForm) => upload(form, png(1024), { 'X-Amz-Signature': '0'.repeat(64) }),
       403,
@@ -97,6 +112,17 @@ describe('an avatar, from the form to the picture (local S3 server)', () => {
 
     expect(refused.status).toBe(status);
     expect(refused.text).toContain(`<Code>${code}</Code>`);
+    expect(stored.status).toBe(404);
+  });
+
+  it('takes no other write than a signed form: an anonymous PUT is refused', async () => {
+    const user = await register('avatar');
+    const form = await askForForm(user.token);
+
+    const put = await fetch(`${form.url}${form.fields.key}`, { method: 'PUT', body: png(1024) });
+    const stored = await fetch(form.imageUrl);
+
+    expect(put.status).toBe(403);
     expect(stored.status).toBe(404);
   });
 

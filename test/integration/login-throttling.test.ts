@@ -76,7 +76,8 @@ describe('POST /api/users/login throttling (5 failures per account within 15 min
     expect(stdout).toMatch(/^cleared 1 login count\(s\) for /);
     expect((await login(jake.email, jake.password, '192.0.2.12')).status).toBe(200);
     expect((await login(jane.email, jane.password, '192.0.2.12')).status).toBe(429);
-  });
+    // Twelve password checks and a tsx process: seconds on a loaded 2-core machine, past Jest's default 5 s.
+  }, 30_000);
 
   test('a successful login resets the count', async () => {
     const jake = await registerUser();

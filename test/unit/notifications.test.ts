@@ -10,6 +10,7 @@ import {
   notificationService,
   outboxRelay,
   StillDelivering,
+  Undeliverable,
   type CommentFacts,
   type DeliveryStore,
   type OutboxStore,
@@ -63,6 +64,23 @@ describe('the e-mails', () => {
     expect(hello.text).toContain(`${appUrl}/editor`);
   });
 
+  it('keeps a subject on one line, whatever a title holds', () => {
+    // Act
+    const mail = newComment(
+      jake,
+      {
+        commenter: 'jane',
+        body: 'hi',
+        articleTitle: 'Line one\r\nBcc: x@example.com\tend',
+        articleSlug: 't',
+      },
+      appUrl,
+    );
+
+    // Assert
+    expect(mail.subject).toBe('jane commented on "Line one Bcc: x@example.com end"');
+  });
+
   it('quotes at most 500 characters of a comment', () => {
     // Act
     const mail = newComment(
@@ -90,6 +108,8 @@ class MemoryDeliveries implements DeliveryStore {
     [2, jane],
   ]);
   comments = new Map<number, CommentFacts>();
+  /** `follower>followee` pairs that follow now. */
+  follows = new Set<string>(['2>1']);
   claims = new Map<number, Date>();
   delivered = new Set<number>();
 
@@ -98,6 +118,9 @@ class MemoryDeliveries implements DeliveryStore {
   }
   async comment(id: number) {
     return this.comments.get(id);
+  }
+  async isFollowing(followerId: number, followeeId: number) {
+    return this.follows.has(`${followerId}>${followeeId}`);
   }
   async claim(eventId: number, until: Date) {
     if (this.delivered.has(eventId)) return 'done' as const;
@@ -154,18 +177,21 @@ describe('notificationService.deliver', () => {
     ]);
   });
 
-  it('tells the followed user who follows them, unless they turned notifications off', async () => {
+  it('tells the followed user who follows them, unless they turned it off or were unfollowed since', async () => {
     // Act
     const told = await service().deliver({ id: 11, kind: 'user_followed', followerId: 2, followeeId: 1 });
     store.users.set(1, { ...jake, emailNotifications: false });
     const quiet = await service().deliver({ id: 12, kind: 'user_followed', followerId: 2, followeeId: 1 });
 
     // Assert
-    expect([told, quiet]).toEqual(['sent', 'skipped']);
+    store.users.set(1, jake);
+    store.follows.clear();
+    const undone = await service().deliver({ id: 13, kind: 'user_followed', followerId: 2, followeeId: 1 });
+    expect([told, quiet, undone]).toEqual(['sent', 'skipped', 'skipped']);
     expect(sent.map((mail) => [mail.to, mail.subject])).toEqual([
       ['jake@example.com', 'jane is now following you on Conduit'],
     ]);
-    expect(store.delivered).toEqual(new Set([11, 12]));
+    expect(store.delivered).toEqual(new Set([11, 12, 13]));
   });
 
   it('tells the article author of a comment, not of their own, nor of one deleted since', async () => {
@@ -214,6 +240,19 @@ describe('notificationService.deliver', () => {
     // Assert
     expect(outcome).toBe('sent');
     expect(store.delivered.has(31)).toBe(true);
+  });
+
+  it('counts a message the mail service refused for good as delivered: no retry would send it', async () => {
+    // Act
+    const outcome = await notificationService(
+      store,
+      { send: () => Promise.reject(new Undeliverable('MessageRejected')) },
+      appUrl,
+    ).deliver({ id: 41, kind: 'user_registered', userId: 1 });
+
+    // Assert
+    expect(outcome).toBe('rejected');
+    expect(store.delivered.has(41)).toBe(true);
   });
 
   it('leaves an event it could not send undelivered, so a retry sends it', async () => {
@@ -417,6 +456,27 @@ describe('the queue and mail adapters', () => {
     expect(input.Content!.Simple!.Subject!.Data).toBe('Welcome to Conduit, jake');
     expect(input.Content!.Simple!.Body!.Text!.Data).toContain('Hi jake,');
     expect(input.Content!.Simple!.Body!.Html!.Data).toContain('<p>Hi jake,</p>');
+    ses.restore();
+  });
+
+  it.each([
+    ['MessageRejected', true],
+    ['BadRequestException', true],
+    ['TooManyRequestsException', false],
+    ['SendingPausedException', false],
+  ])('treats SES %s as refused for good: %s', async (name, forGood) => {
+    // Arrange
+    const ses = mockClient(SESv2Client);
+    ses.on(SendEmailCommand).rejects(Object.assign(new Error(`${name} from SES`), { name }));
+
+    // Act
+    const send = sesMailer(new SESv2Client({ region: 'eu-west-1' }), 'no-reply@conduit.example.com').send(
+      welcome(jake, appUrl),
+    );
+
+    // Assert
+    if (forGood) await expect(send).rejects.toBeInstanceOf(Undeliverable);
+    else await expect(send).rejects.toThrow(`${name} from SES`);
     ses.restore();
   });
 

@@ -1,7 +1,7 @@
 import { GetParametersCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { clearCache } from '@middy/util';
 import { mockClient } from 'aws-sdk-client-mock';
-import { MissingSecret, SecretsUnavailable } from '#lib/config/errors';
+import { ConfigError, MissingSecret, SecretsUnavailable } from '#lib/config/errors';
 import { loadSecretsNow } from '#lib/config/load-secrets';
 import { secrets } from '#lib/config/secrets';
 import { resetLazyValues } from '#lib/lazy';
@@ -54,6 +54,23 @@ describe('secrets from SSM Parameter Store', () => {
     });
     expect(loaded.databasePassword).toBe('pw-1');
     expect(loaded.signingKeys.map(({ kid }) => kid)).toEqual(['k1']);
+  });
+
+  it('reads only the secrets a function asks for, and refuses to hand out the others', async () => {
+    // Arrange
+    answer({ 'db/app-password': 'pw-1' });
+
+    // Act
+    const loaded = await loadSecretsNow(env, ['databasePassword']);
+
+    // Assert
+    expect(ssm.commandCalls(GetParametersCommand)[0]!.args[0].input.Names).toEqual([
+      `${prefix}/db/app-password`,
+    ]);
+    expect(loaded.databasePassword).toBe('pw-1');
+    expect(() => loaded.signingKeys).toThrow(
+      new ConfigError('secret jwt/signing-keys is not loaded: this function does not read it'),
+    );
   });
 
   it("reads the database password from the Secrets Manager secret RDS Proxy uses, through SSM's reference path", async () => {
