@@ -182,9 +182,11 @@ export function loadCacheSettings(env: NodeJS.ProcessEnv): CacheSettings {
   return { tagsTtlSeconds: settings.TAGS_CACHE_SECONDS };
 }
 
+const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
+
 /** A URL ending in `/`, so a key can be appended to it. */
 const baseUrl = z.pipe(
-  z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }),
+  httpUrl,
   z.transform((value) => (value.endsWith('/') ? value : `${value}/`)),
 );
 
@@ -240,8 +242,8 @@ export type RelayTarget = { queueUrl: string } | { workerFunction: string; lambd
 export function loadNotificationSettings(env: NodeJS.ProcessEnv): NotificationSettings {
   const settings = parseSettings(env, {
     MAIL_FROM: required,
-    APP_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }),
-    SES_ENDPOINT: z.optional(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' })),
+    APP_URL: httpUrl,
+    SES_ENDPOINT: z.optional(httpUrl),
   });
   return {
     from: settings.MAIL_FROM,

@@ -128,8 +128,6 @@ export function notificationService(store: DeliveryStore, mailer: Mailer, appUrl
   };
 }
 
-export type NotificationService = ReturnType<typeof notificationService>;
-
 export interface OutboxStore {
   /**
    * Takes the oldest unpublished events after `afterId` (at most `limit`), hands them to `publish`, and marks

@@ -1,4 +1,5 @@
 import { SendEmailCommand, type SESv2Client } from '@aws-sdk/client-sesv2';
+import type { Mail } from './mails';
 import { Undeliverable, type Mailer } from './service';
 
 /**
@@ -12,9 +13,9 @@ const refusedForGood = new Set(['MessageRejected', 'BadRequestException']);
 /** Sends through SES v2 (offline: the same client, pointed at aws-ses-v2-local), text and HTML both. */
 export function sesMailer(client: SESv2Client, from: string): Mailer {
   return {
-    async send({ to, subject, text, html }) {
+    async send(mail) {
       try {
-        await send(client, from, { to, subject, text, html });
+        await send(client, from, mail);
       } catch (error) {
         const name = (error as { name?: string }).name ?? '';
         if (refusedForGood.has(name)) throw new Undeliverable(name, { cause: error });
@@ -24,11 +25,7 @@ export function sesMailer(client: SESv2Client, from: string): Mailer {
   };
 }
 
-async function send(
-  client: SESv2Client,
-  from: string,
-  { to, subject, text, html }: Parameters<Mailer['send']>[0],
-) {
+async function send(client: SESv2Client, from: string, { to, subject, text, html }: Mail) {
   await client.send(
     new SendEmailCommand({
       FromEmailAddress: from,

@@ -36,7 +36,7 @@ export interface AvatarUpload extends PresignedPost {
 }
 
 /** The prefix every key of this user's pictures starts with. */
-export const avatarPrefix = (userId: number) => `avatars/${userId}/`;
+const avatarPrefix = (userId: number) => `avatars/${userId}/`;
 
 export function avatarUploads(
   storage: AvatarStorage,
@@ -68,5 +68,3 @@ export function avatarUploads(
     },
   };
 }
-
-export type AvatarUploads = ReturnType<typeof avatarUploads>;

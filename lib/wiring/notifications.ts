@@ -21,10 +21,11 @@ export const relay = /* @__PURE__ */ lazy(async () => {
     const { LambdaClient } = await import('@aws-sdk/client-lambda');
     queue = workerQueue(new LambdaClient({ endpoint: target.lambdaEndpoint }), target.workerFunction);
   }
+  // The primary: a replica may lag behind the events just written and the marks the last run set.
   return outboxRelay(outboxRepository(primaryReads()), queue);
 });
 
-/** Both read the primary: a replica may not have the comment an event names yet, nor the relay's marks. */
+/** It reads the primary: a replica may not have the comment an event names yet. */
 export const notifications = /* @__PURE__ */ lazy(async () => {
   const { from, appUrl, sesEndpoint } = notificationSettings();
   const { SESv2Client } = await import('@aws-sdk/client-sesv2');
